@@ -1,0 +1,61 @@
+"""Output formats: how findings are shown to people, editors, CI systems and code-scanning services.
+
+One module per format; this module only picks one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, TextIO
+
+from nnlint.diagnostic import Diagnostic
+from nnlint.report import concise, full, github, json_format, json_lines, junit, sarif, statistics
+
+if TYPE_CHECKING:
+    from nnlint.rules.base import RuleInfo  # imports libcst; only needed for annotations
+
+FORMATS: tuple[str, ...] = ("full", "concise", "json", "json-lines", "github", "sarif", "junit")
+
+__all__ = ["FORMATS", "write_report", "write_statistics"]
+
+
+def write_report(
+    fmt: str,
+    diagnostics: Sequence[Diagnostic],
+    stream: TextIO,
+    *,
+    rules: Mapping[str, RuleInfo],
+    read_source: Callable[[str], str | None] | None = None,
+    color: bool = False,
+    files_checked: Sequence[str] = (),
+) -> None:
+    """Write `diagnostics` (already sorted) to `stream` in format `fmt`.
+
+    `read_source` gives a file's text for the source snippets of `full` (None: show the header only);
+    `color` asks for ANSI colours in the human formats; `files_checked` lists the clean files too, for
+    formats that report every file (junit).
+    """
+    match fmt:
+        case "full":
+            full.write(diagnostics, stream, read_source=read_source, color=color)
+        case "concise":
+            concise.write(diagnostics, stream, color=color)
+        case "json":
+            json_format.write(diagnostics, stream)
+        case "json-lines":
+            json_lines.write(diagnostics, stream)
+        case "github":
+            github.write(diagnostics, stream)
+        case "sarif":
+            sarif.write(diagnostics, stream, rules=rules)
+        case "junit":
+            junit.write(diagnostics, stream, files_checked=files_checked)
+        case _:
+            raise ValueError(f"unknown output format {fmt!r}; expected one of: {', '.join(FORMATS)}")
+
+
+def write_statistics(
+    diagnostics: Sequence[Diagnostic], stream: TextIO, *, rules: Mapping[str, RuleInfo], color: bool = False
+) -> None:
+    """A count per rule, most frequent first (`--statistics`)."""
+    statistics.write(diagnostics, stream, rules=rules, color=color)

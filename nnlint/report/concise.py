@@ -1,0 +1,28 @@
+"""One finding per line, `path:row:col: CODE message`: for grep, editors' error matchers and quick scans."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TextIO
+
+from nnlint.diagnostic import Diagnostic
+from nnlint.report import styled
+from nnlint.report.styled import LineWriter
+
+
+def write(diagnostics: Sequence[Diagnostic], stream: TextIO, *, color: bool) -> None:
+    out = LineWriter(stream, color=color)
+    for diagnostic in diagnostics:
+        location = diagnostic.location
+        out.line(
+            *styled.position(diagnostic.filename, location.row, location.column),
+            " ",
+            (diagnostic.code, styled.CODE),
+            " ",
+            _one_line(diagnostic.message),
+        )
+
+
+def _one_line(message: str) -> str:
+    # A message with a line break (a syntax error quoting code) would otherwise read as two findings.
+    return " ".join(message.splitlines())

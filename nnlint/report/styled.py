@@ -1,0 +1,53 @@
+"""Writing lines made of styled pieces: coloured through rich on a terminal, plain text everywhere else.
+
+The caller (the CLI) decides whether to colour; we never guess from the stream or the environment, so a
+file or a pipe gets exactly the plain text that tests assert on.
+"""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from rich.console import Console
+from rich.text import Text
+
+# A piece is plain text, or (text, rich style).
+Piece = str | tuple[str, str]
+
+PATH = "bold"
+CODE = "bold red"
+FIXABLE = "cyan"
+GUTTER = "bold blue"
+CARET = "bold red"
+HELP = "cyan"
+
+
+class LineWriter:
+    def __init__(self, stream: TextIO, *, color: bool) -> None:
+        self._stream = stream
+        self._console = (
+            Console(
+                file=stream,
+                force_terminal=True,
+                color_system="standard",
+                no_color=False,  # the caller asked for colour; NO_COLOR is the caller's business
+                highlight=False,
+                markup=False,
+                emoji=False,
+                soft_wrap=True,  # never re-wrap source lines: the caret would land on the wrong row
+            )
+            if color
+            else None
+        )
+
+    def line(self, *pieces: Piece) -> None:
+        text = Text.assemble(*pieces)
+        if self._console is None:
+            self._stream.write(text.plain + "\n")
+        else:
+            self._console.print(text)
+
+
+def position(filename: str, row: int, column: int) -> list[Piece]:
+    """`path:row:col:` — the prefix editors and terminals turn into a link to the spot."""
+    return [(filename, PATH), f":{row}:{column}:"]
