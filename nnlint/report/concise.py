@@ -15,7 +15,7 @@ def write(diagnostics: Sequence[Diagnostic], stream: TextIO, *, color: bool) -> 
     for diagnostic in diagnostics:
         location = diagnostic.location
         out.line(
-            *styled.position(diagnostic.filename, location.row, location.column),
+            *styled.position(_one_line(diagnostic.filename), location.row, location.column),
             " ",
             (diagnostic.code, styled.CODE),
             " ",
@@ -24,5 +24,5 @@ def write(diagnostics: Sequence[Diagnostic], stream: TextIO, *, color: bool) -> 
 
 
 def _one_line(message: str) -> str:
-    # A message with a line break (a syntax error quoting code) would otherwise read as two findings.
+    # A line break (a syntax error quoting code, an odd file name) would otherwise read as two findings.
     return " ".join(message.splitlines())

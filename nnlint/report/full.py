@@ -1,6 +1,6 @@
 """The default, human output: each finding followed by the source it points at, like Ruff's full format.
 
-    train.py:12:9: NN101 [*] `view` reorders dims (b, c, h, w) -> (b, h, w, c); ...
+    train.py:12:9: NN101 `view` reorders dims (b, c, h, w) -> (b, h, w, c); ...
        |
     12 |     y = x.view(b, h, w, c)
        |         ^^^^^^^^^^^^^^^^^^
@@ -15,8 +15,8 @@ from collections.abc import Callable, Sequence
 from typing import TextIO
 
 from nnlint.diagnostic import Diagnostic
-from nnlint.report.display import DisplayLine
 from nnlint.report import styled
+from nnlint.report.display import DisplayLine
 from nnlint.report.styled import LineWriter
 
 MAX_SNIPPET_LINES = 5  # a finding spanning a whole function shows its head, not the function
