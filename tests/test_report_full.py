@@ -204,6 +204,17 @@ def test_full_without_color_has_no_escape_codes_and_with_color_only_adds_them():
     assert ANSI.sub("", colored) == plain
 
 
+def test_escape_sequences_in_file_names_and_messages_never_reach_the_terminal():
+    hostile = Diagnostic(
+        "NN001", "syntax-error", "bad token '\x1b[2J'", "evil\x1b]0;pwned\x07.py", Location(1, 1), Location(1, 2)
+    )
+
+    for fmt in ("full", "concise"):
+        output = render(fmt, [hostile], {"evil\x1b]0;pwned\x07.py": "x = '\x1b[2J'\n"})
+        assert "\x1b" not in output and "\x07" not in output
+        assert output.startswith("evil?]0;pwned?.py:1:1: NN001 bad token '?[2J'\n")
+
+
 def test_concise_is_one_line_per_finding():
     output = render("concise", [VIEW, CLAMP, SYNTAX])
 

@@ -19,7 +19,7 @@ def write(diagnostics: Sequence[Diagnostic], stream: TextIO, *, color: bool) -> 
             " ",
             (diagnostic.code, styled.CODE),
             " ",
-            _one_line(diagnostic.message),
+            styled.printable(_one_line(diagnostic.message)),
         )
 
 

@@ -71,7 +71,7 @@ def _write_header(out: LineWriter, diagnostic: Diagnostic) -> None:
         (diagnostic.code, styled.CODE),
         " ",
         *([("[*]", styled.FIXABLE), " "] if fixable else []),
-        diagnostic.message,
+        styled.printable(diagnostic.message),
     )
 
 

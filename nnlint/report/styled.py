@@ -6,6 +6,7 @@ file or a pipe gets exactly the plain text that tests assert on.
 
 from __future__ import annotations
 
+import unicodedata
 from typing import TextIO
 
 from rich.console import Console
@@ -50,4 +51,10 @@ class LineWriter:
 
 def position(filename: str, row: int, column: int) -> list[Piece]:
     """`path:row:col:` — the prefix editors and terminals turn into a link to the spot."""
-    return [(filename, PATH), f":{row}:{column}:"]
+    return [(printable(filename), PATH), f":{row}:{column}:"]
+
+
+def printable(text: str) -> str:
+    """`text` without control characters (line breaks and tabs kept): a file name or a message quoting
+    source must not be able to send escape sequences to the user's terminal."""
+    return "".join(char if char in "\n\t" or unicodedata.category(char) != "Cc" else "?" for char in text)
