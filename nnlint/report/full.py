@@ -106,7 +106,7 @@ def _write_snippet(out: LineWriter, diagnostic: Diagnostic, lines: list[str]) ->
         out.line((f"{ELLIPSIS:>{gutter_width}} |", styled.GUTTER))
     out.line((f"{blank_gutter} |", styled.GUTTER))
     if diagnostic.fix is not None:
-        out.line((f"{blank_gutter} = help: ", styled.HELP), diagnostic.fix.message)
+        out.line((f"{blank_gutter} = help: ", styled.HELP), styled.printable(diagnostic.fix.message))
 
 
 class _Window:
