@@ -1,0 +1,78 @@
+"""Per-file results kept under `.nnlint_cache/`, reused while the file, the settings and nnlint are unchanged."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
+from nnlint import __version__
+from nnlint.diagnostic import Diagnostic
+
+CACHE_DIR = ".nnlint_cache"
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+class Cache:
+    def __init__(self, root: Path, fingerprint: str) -> None:
+        key = hashlib.blake2b(f"{__version__}\0{fingerprint}".encode(), digest_size=8).hexdigest()
+        self.path = root / CACHE_DIR / f"{__version__}-{key}.json"
+        self.entries: dict[str, dict] = {}
+        self.dirty = False
+        try:
+            self.entries = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            self.entries = {}
+
+    def get(self, path: Path, data_hash: str | None = None) -> list[Diagnostic] | None:
+        """Cached diagnostics if the file is unchanged: same size and mtime, or same content hash."""
+        entry = self.entries.get(str(path.resolve()))
+        if entry is None:
+            return None
+        try:
+            status = path.stat()
+        except OSError:
+            return None
+        unchanged = (entry["mtime"], entry["size"]) == (status.st_mtime_ns, status.st_size)
+        if not unchanged and entry["hash"] != data_hash:
+            return None
+        return [replace(Diagnostic.from_dict(item), filename=str(path)) for item in entry["diagnostics"]]
+
+    def hash_of(self, path: Path) -> str | None:
+        entry = self.entries.get(str(path.resolve()))
+        return entry["hash"] if entry else None
+
+    def put(self, path: Path, data_hash: str, diagnostics: list[Diagnostic]) -> None:
+        try:
+            status = path.stat()
+        except OSError:
+            return
+        self.entries[str(path.resolve())] = {
+            "mtime": status.st_mtime_ns,
+            "size": status.st_size,
+            "hash": data_hash,
+            "diagnostics": [d.to_dict() for d in diagnostics],
+        }
+        self.dirty = True
+
+    def save(self) -> None:
+        """Write the cache in one rename; a read-only project simply runs uncached next time."""
+        if not self.dirty:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            gitignore = self.path.parent / ".gitignore"
+            if not gitignore.exists():
+                gitignore.write_text("# created by nnlint\n*\n", encoding="utf-8")
+            handle, temporary = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
+            with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                json.dump(self.entries, stream)
+            os.replace(temporary, self.path)
+        except OSError:
+            pass

@@ -1,0 +1,167 @@
+"""What `nnlint check` does once its options are parsed: find files, lint, fix, report, choose the exit code."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import sys
+from contextlib import nullcontext
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from nnlint.cache import content_hash
+from nnlint.config import Settings
+from nnlint.diagnostic import Diagnostic
+from nnlint.discovery import discover
+from nnlint.engine import Selection
+from nnlint.fix import write_atomically
+from nnlint.report import write_report, write_statistics
+from nnlint.rules import catalogue
+from nnlint.runner import FileOutcome, FixRequest, RunResult, Selector, lint_data, run
+
+PROGRESS_FROM = 50  # files; smaller runs finish before a bar is worth drawing
+
+
+@dataclass(frozen=True)
+class Options:
+    fix: bool = False
+    unsafe_fixes: bool = False
+    diff: bool = False
+    output_file: str | None = None
+    statistics: bool = False
+    exit_zero: bool = False
+    use_cache: bool = True
+    stdin_filename: str | None = None
+    show_files: bool = False
+    quiet: bool = False
+
+
+def run_check(paths: list[str], settings: Settings, options: Options) -> int:
+    """Returns the exit code: 0 clean (or all fixed), 1 findings (or a non-empty --diff)."""
+    if "-" in paths:
+        return _check_stdin(settings, options)
+    files = list(discover(paths, settings))
+    if options.show_files:
+        for path in files:
+            print(path)
+        return 0
+    fix = FixRequest(settings.fixable_codes(), options.unsafe_fixes) if options.fix or options.diff else None
+    with _progress(len(files), options) as tick:
+        result = run(files, settings, fix=fix, use_cache=options.use_cache, on_file_done=tick)
+    changed = [outcome for outcome in result.outcomes if outcome.changed]
+    if options.diff:
+        for outcome in changed:
+            sys.stdout.write(_unified_diff(outcome))
+        return 0 if not changed or options.exit_zero else 1
+    for outcome in changed:
+        write_atomically(Path(outcome.path), _encoded(outcome))
+    return _report(result.diagnostics, [o.path for o in result.outcomes], settings, options, fixed=_fixed_count(result))
+
+
+def _check_stdin(settings: Settings, options: Options) -> int:
+    name = options.stdin_filename or "-"
+    data = sys.stdin.buffer.read()
+    selection = Selector(settings).for_path(name) if name != "-" else Selection(settings.enabled_codes())
+    fix = FixRequest(settings.fixable_codes(), options.unsafe_fixes) if options.fix or options.diff else None
+    outcome = lint_data(name, data, selection, fix, content_hash(data))
+    if options.diff:
+        if outcome.changed:
+            sys.stdout.write(_unified_diff(outcome))
+        return 1 if outcome.changed and not options.exit_zero else 0
+    if options.fix:
+        # like Ruff: the fixed code goes to stdout, findings that remain to stderr
+        sys.stdout.buffer.write(_encoded(outcome) if outcome.changed else data)
+        sys.stdout.flush()
+        _write(outcome.diagnostics, [name], settings, options, sys.stderr, read_source=lambda _: outcome.fixed)
+        return 1 if outcome.diagnostics and not options.exit_zero else 0
+    source = data.decode("utf-8", errors="replace")
+    return _report(outcome.diagnostics, [name], settings, options, read_source=lambda _: source)
+
+
+def _report(diagnostics, files, settings: Settings, options: Options, fixed: int = 0, read_source=None) -> int:
+    if options.output_file:
+        with open(options.output_file, "w", encoding="utf-8") as stream:
+            _write(diagnostics, files, settings, options, stream, read_source, fixed)
+    else:
+        _write(diagnostics, files, settings, options, sys.stdout, read_source, fixed)
+    return 1 if diagnostics and not options.exit_zero else 0
+
+
+def _write(diagnostics, files, settings, options, stream: TextIO, read_source=None, fixed: int = 0) -> None:
+    rules = catalogue()
+    color = stream.isatty() and "NO_COLOR" not in os.environ
+    if options.statistics:
+        write_statistics(diagnostics, stream, rules=rules, color=color)
+        return
+    fmt = settings.output_format
+    write_report(fmt, diagnostics, stream, rules=rules, read_source=read_source or _read_source, color=color,
+                 files_checked=files)
+    if fmt in ("full", "concise") and not options.quiet:
+        stream.write(_summary(diagnostics, fixed, settings, options))
+
+
+def _summary(diagnostics: list[Diagnostic], fixed: int, settings: Settings, options: Options) -> str:
+    fixable = settings.fixable_codes()
+    safe = sum(1 for d in diagnostics if d.fix and d.code in fixable and d.fix.applicability == "safe")
+    unsafe = sum(1 for d in diagnostics if d.fix and d.code in fixable and d.fix.applicability == "unsafe")
+    fixed_note = f", {fixed} fixed" if fixed else ""
+    if not diagnostics:
+        return f"All checks passed{fixed_note}!\n" if not fixed else f"Fixed {fixed} problem(s); all checks passed!\n"
+    noun = "problem" if len(diagnostics) == 1 else "problems"
+    line = f"Found {len(diagnostics)} {noun}{fixed_note}."
+    if safe:
+        line += f" {safe} fixable with `--fix`."
+    if unsafe and not options.unsafe_fixes:
+        line += f" {unsafe} {'more ' if safe else ''}fixable with `--fix --unsafe-fixes`."
+    return line + "\n"
+
+
+def _fixed_count(result: RunResult) -> int:
+    return sum(outcome.fixes_applied for outcome in result.outcomes)
+
+
+def _read_source(path: str) -> str | None:
+    try:
+        return Path(path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+
+
+def _encoded(outcome: FileOutcome) -> bytes:
+    data = outcome.fixed.encode(outcome.encoding)
+    return b"\xef\xbb\xbf" + data if outcome.bom else data
+
+
+def _unified_diff(outcome: FileOutcome) -> str:
+    lines = difflib.unified_diff(
+        outcome.original.splitlines(keepends=True),
+        outcome.fixed.splitlines(keepends=True),
+        fromfile=outcome.path,
+        tofile=outcome.path,
+    )
+    return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
+
+
+def _progress(total: int, options: Options):
+    if options.quiet or total < PROGRESS_FROM or not sys.stderr.isatty():
+        return nullcontext(None)
+    return _ProgressBar(total)
+
+
+class _ProgressBar:
+    def __init__(self, total: int) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        self.progress = Progress(
+            TextColumn("linting"), BarColumn(), MofNCompleteColumn(), console=Console(stderr=True), transient=True
+        )
+        self.task = self.progress.add_task("lint", total=total)
+
+    def __enter__(self):
+        self.progress.start()
+        return lambda: self.progress.advance(self.task)
+
+    def __exit__(self, *exc) -> None:
+        self.progress.stop()

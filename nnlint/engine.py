@@ -1,0 +1,125 @@
+"""Lint one file: decode, skip if no rule could match, parse once, run every selected rule in one pass."""
+
+from __future__ import annotations
+
+import ast
+import io
+import tokenize
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from nnlint.context import FileContext
+from nnlint.diagnostic import Diagnostic, Edit, Fix, Location
+from nnlint.rules import static_rules
+from nnlint.rules.base import Report, Rule, RuleInfo
+from nnlint.rules.engine_codes import SYNTAX_ERROR, UNREADABLE
+from nnlint.suppression import parse_suppressions
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The rules that run on one file."""
+
+    codes: frozenset[str]
+
+    def rules(self) -> list[type[Rule]]:
+        return [rule for rule in static_rules() if rule.code in self.codes]
+
+
+def decode(data: bytes) -> str:
+    """Source bytes to text: UTF-8 (with or without BOM), or the PEP 263 coding cookie's encoding."""
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    text = data.decode(encoding)
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def lint_bytes(path: str, data: bytes, selection: Selection) -> list[Diagnostic]:
+    try:
+        source = decode(data)
+    except (UnicodeDecodeError, LookupError, SyntaxError) as error:
+        return _file_diagnostic(UNREADABLE, path, f"cannot decode file: {_reason(error)}", selection)
+    return lint_source(path, source, selection)
+
+
+def lint_source(path: str, source: str, selection: Selection) -> list[Diagnostic]:
+    rules = [rule for rule in selection.rules() if any(t in source for t in rule.triggers)]
+    if not rules:
+        return []
+    try:
+        module = cst.parse_module(source)
+    except cst.ParserSyntaxError as error:
+        if SYNTAX_ERROR.code not in selection.codes:
+            return []
+        message, location = _syntax_error(source, error)
+        return [_diagnostic(SYNTAX_ERROR, path, message, location, location)]
+    except RecursionError:
+        return _file_diagnostic(SYNTAX_ERROR, path, "syntax error: nesting too deep to parse", selection)
+    context = FileContext(path, source, module)
+    visitors = [rule(context) for rule in rules]
+    if any(visitor.get_inherited_dependencies() for visitor in visitors):
+        MetadataWrapper(module, unsafe_skip_copy=True).visit_batched(visitors)
+    else:
+        cst.visit_batched(module, visitors)
+    reports = [(visitor.info(), report) for visitor in visitors for report in visitor.reports]
+    if not reports:
+        return []
+    return _to_diagnostics(context, reports)
+
+
+def _to_diagnostics(context: FileContext, reports: Iterable[tuple[RuleInfo, Report]]) -> list[Diagnostic]:
+    positions = MetadataWrapper(context.module, unsafe_skip_copy=True).resolve(PositionProvider)
+    suppressions = parse_suppressions(context.source)
+
+    def span(node: cst.CSTNode) -> tuple[Location, Location]:
+        code_range = positions[node]
+        return (
+            Location(code_range.start.line, code_range.start.column + 1),
+            Location(code_range.end.line, code_range.end.column + 1),
+        )
+
+    diagnostics = []
+    for info, report in reports:
+        start, end = span(report.node)
+        if suppressions.suppresses(info.code, start.row):
+            continue
+        fix = None
+        if report.fix is not None:
+            edits = tuple(Edit(edit.replacement, *span(edit.node)) for edit in report.fix.edits)
+            fix = Fix(report.fix.applicability, report.fix.message, edits)
+        diagnostics.append(_diagnostic(info, context.path, report.message, start, end, fix))
+    return sorted(set(diagnostics), key=Diagnostic.sort_key)
+
+
+def _file_diagnostic(info: RuleInfo, path: str, message: str, selection: Selection) -> list[Diagnostic]:
+    """A finding about the whole file, placed at its start."""
+    if info.code not in selection.codes:
+        return []
+    start = Location(1, 1)
+    return [_diagnostic(info, path, message, start, start)]
+
+
+def _diagnostic(info, path, message, start, end, fix=None) -> Diagnostic:
+    return Diagnostic(info.code, info.name, message, path, start, end, fix, info.url)
+
+
+def _syntax_error(source: str, error: cst.ParserSyntaxError) -> tuple[str, Location]:
+    """Python's own wording and position where it has one (`'(' was never closed`); libcst's otherwise."""
+    try:
+        ast.parse(source)
+    except SyntaxError as python_error:
+        if python_error.lineno:
+            column = max(python_error.offset or 1, 1)
+            return f"syntax error: {python_error.msg}", Location(python_error.lineno, column)
+    except (ValueError, RecursionError, MemoryError):
+        pass
+    first_line = error.message.splitlines()[0] if error.message else "invalid syntax"
+    return f"syntax error: {first_line}", Location(error.raw_line, error.raw_column + 1)
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, UnicodeDecodeError):
+        return f"not valid {error.encoding} (byte 0x{error.object[error.start]:02x} at offset {error.start})"
+    return str(error)
