@@ -1,0 +1,282 @@
+"""NN901: prove that output row i depends on input row i only (and NN908 for non-finite samples).
+
+Order of work: one forward to find non-finite samples (they would read as false leaks) and drop them; the
+gradient probe (2*ceil(log2 B) VJPs off one forward graph); a forward perturbation test over the same
+subsets for coupling gradients cannot see; then, only if something leaked, the exact pairs and the op.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import torch
+from torch import nn
+
+from nnlint.runtime.attribution import Axis, Culprit, attribute
+from nnlint.runtime.op_recorder import OpRecorder
+from nnlint.runtime.batching import ModelInputs, pick_outputs
+from nnlint.runtime.distributed import is_sharded, unwrap
+from nnlint.runtime.findings import Finding, Report
+from nnlint.runtime.group_testing import GradientProbe, bit_subsets, find_pairs
+from nnlint.runtime.perturbation import PerturbationProbe
+from nnlint.runtime.probe_inputs import ProbeInputs
+from nnlint.runtime.state import OwnerTracker, allowed_modules, probe_modes, reseed, untouched
+
+
+
+def _model_device(model: nn.Module, inputs: ModelInputs) -> torch.device:
+    for tensor in (*model.parameters(), *model.buffers()):
+        return tensor.device
+    for leaf in inputs.leaves:
+        if isinstance(leaf, torch.Tensor):
+            return leaf.device
+    return torch.device("cpu")
+
+
+def _non_finite_rows(tensors: list[torch.Tensor], batch_dim: int) -> set[int]:
+    rows: set[int] = set()
+    for tensor in tensors:
+        if tensor.is_floating_point() or tensor.is_complex():
+            bad = ~torch.isfinite(tensor.detach()).movedim(batch_dim, 0).reshape(tensor.shape[batch_dim], -1).all(1)
+            rows |= {int(i) for i in bad.nonzero().flatten()}
+    return rows
+
+
+def _rows_text(rows: list[int]) -> str:
+    shown = ", ".join(map(str, rows[:8]))
+    return shown + (f" and {len(rows) - 8} more" if len(rows) > 8 else "")
+
+
+class BatchCheck:
+    """One run of the check; kept as an object so the steps share the model, inputs and counters."""
+
+    def __init__(self, model: nn.Module, inputs: ModelInputs, output: Callable | None, atol: float,
+                 allow: tuple, strategy: str, seed: int):
+        self.model, self.inputs, self.output = model, inputs, output
+        self.atol, self.allow, self.strategy, self.seed = atol, allow, strategy, seed
+        self.device = _model_device(model, inputs)
+        self.generator = torch.Generator().manual_seed(seed)
+        self.report = Report("batch independence")
+        self.forward_passes = 0
+        self.backward_passes = 0
+
+    # -- running the model -------------------------------------------------------------------------
+    def outputs_of(self, result: Any, batch_size: int) -> list[torch.Tensor]:
+        return pick_outputs(result, self.inputs.batch_dim, batch_size, self.output)
+
+    def forward(self, inputs: ModelInputs) -> list[torch.Tensor]:
+        reseed(self.device, self.seed)
+        with torch.no_grad():
+            result = inputs.call(self.model)
+        self.forward_passes += 1
+        return self.outputs_of(result, inputs.batch_size)
+
+    # -- the steps ---------------------------------------------------------------------------------
+    def run(self) -> Report:
+        inputs = self.inputs
+        baseline = self.forward(inputs)
+        if not baseline:
+            raise ValueError(f"the model returned no tensor with the batch size {inputs.batch_size} in dim "
+                             f"{inputs.batch_dim}; pass output= to pick the tensor to check")
+        inputs, baseline = self.drop_non_finite(inputs, baseline)
+        if inputs.batch_size < 2:
+            self.report.notes.append("fewer than two samples to compare: nothing checked")
+            return self.report
+        grad_leaks, gradient_probe, subsets = self.gradient_leaks(inputs)
+        if grad_leaks is not None and any(grad_leaks):
+            pairs = find_pairs(gradient_probe, subsets, grad_leaks)
+            self.backward_passes = gradient_probe.backward_passes
+            self.report_leak(inputs, pairs, "gradient")
+            return self.report
+        forward_leaks = self.perturbation_leaks(inputs, baseline, subsets)
+        if forward_leaks:
+            self.report_leak(inputs, forward_leaks, "perturbation")
+        return self.report
+
+    def drop_non_finite(self, inputs: ModelInputs, baseline: list[torch.Tensor]):
+        bad_inputs = _non_finite_rows([inputs.leaves[i] for i in inputs.batched()], inputs.batch_dim)
+        bad_outputs = _non_finite_rows(baseline, inputs.batch_dim)
+        if not bad_inputs and not bad_outputs:
+            return inputs, baseline
+        cause = (f"input sample(s) {_rows_text(sorted(bad_inputs))} contain NaN/Inf" if bad_inputs
+                 else "the inputs are finite")
+        message = (f"{cause}; output row(s) {_rows_text(sorted(bad_outputs))} are non-finite — clean the data "
+                   f"or find the op that overflows; these samples were left out of the batch-mixing check")
+        self.report.findings.append(Finding("NN908", message, pairs=tuple((r, r) for r in sorted(bad_outputs))))
+        if bad_inputs:
+            self.non_finite_spread(inputs, bad_inputs, bad_outputs)
+        keep = [i for i in range(inputs.batch_size) if i not in bad_inputs | bad_outputs]
+        inputs = inputs.select(keep)
+        return inputs, self.forward(inputs)
+
+    def non_finite_spread(self, inputs: ModelInputs, bad_inputs: set[int], bad_outputs: set[int]) -> None:
+        """Rows whose own input is finite but whose output is not, and which recover once the non-finite
+        samples leave the batch: proof that the non-finite samples reached them."""
+        suspects = sorted(bad_outputs - bad_inputs)
+        if not suspects:
+            return
+        keep = [i for i in range(inputs.batch_size) if i not in bad_inputs]
+        recovered = set(keep) - {keep[r] for r in _non_finite_rows(self.forward(inputs.select(keep)),
+                                                                   inputs.batch_dim)}
+        spread = [i for i in suspects if i in recovered]
+        if spread:
+            sources = sorted(bad_inputs)
+            self.report.findings.append(Finding(
+                "NN901", f"the NaN/Inf of input sample(s) {_rows_text(sources)} reached output row(s) "
+                f"{_rows_text(spread)}: samples mix in the batch; keep each sample in its own row",
+                pairs=tuple((i, j) for i in spread for j in sources)))
+
+    def gradient_leaks(self, inputs: ModelInputs):
+        subsets = bit_subsets(inputs.batch_size)
+        probe_inputs = ProbeInputs(self.model, inputs)
+        self.forward_passes += 1 if probe_inputs.embedding_values else 0
+        if not len(probe_inputs):
+            self.report.notes.append("no float input or embedding of batched ids: gradient probe skipped")
+            return None, None, subsets
+        points = [value.detach().clone().requires_grad_(True) for value in probe_inputs.values()]
+        reseed(self.device, self.seed)
+        with torch.enable_grad():
+            result = probe_inputs.run(points)
+        self.forward_passes += 1
+        outputs = [out for out in self.outputs_of(result, inputs.batch_size)
+                   if out.requires_grad and (out.is_floating_point() or out.is_complex())]
+        if not outputs:
+            self.report.notes.append("the outputs do not depend differentiably on the inputs: gradient probe skipped")
+            return None, None, subsets
+        probe = GradientProbe(outputs, points, inputs.batch_dim, self.generator, self.strategy, self.atol)
+        leaks = probe.leaks(subsets)
+        self.backward_passes = probe.backward_passes
+        self.report.stats["vjp"] = probe.strategy_used
+        return leaks, probe, subsets
+
+    def perturbation_leaks(self, inputs: ModelInputs, baseline: list[torch.Tensor], subsets) -> list[tuple[int, int]]:
+        probe = PerturbationProbe(self.forward, inputs, baseline, self.generator, self.atol)
+        leaks = probe.leaks(subsets)
+        pairs: list[tuple[int, int]] = []
+        for rows, receivers in zip(subsets, leaks):
+            if receivers:
+                receiver = min(receivers)
+                outside = [i for i in range(inputs.batch_size) if i not in set(rows)]
+                pairs = [(receiver, source) for source in probe.sources_of(receiver, outside)]
+                break
+        return pairs
+
+    # -- reporting ---------------------------------------------------------------------------------
+    def report_leak(self, inputs: ModelInputs, pairs: list[tuple[int, int]], how: str) -> None:
+        culprit = self.attribute(inputs, pairs) if pairs else None
+        if pairs:
+            receiver = pairs[0][0]
+            sources = [j for i, j in pairs if i == receiver]
+            rest = len(pairs) - len(sources)
+            what = (f"output row {receiver} depends on input row{'s' if len(sources) > 1 else ''} "
+                    f"{_rows_text(sources)}" + (f" (+{rest} more pairs)" if rest else ""))
+        else:
+            what = "output rows depend on other samples of the batch"
+        seen_by = "" if how == "gradient" else " (seen by forward perturbation, invisible to gradients)"
+        if culprit is not None:
+            where = f": `{culprit.op}` is the first op that mixes samples"
+            if culprit.owner:
+                self.report.notes.append(f"samples mix inside allowed module {culprit.owner} "
+                                         f"(`{culprit.op}` at {culprit.location})")
+                return
+        else:
+            where = ""
+        advice = "keep each sample in its own row: reorder dims with permute, not view, and never reduce over the batch dim"
+        self.report.findings.append(Finding(
+            "NN901", f"{what}{seen_by}{where}; {advice}", pairs=tuple(pairs),
+            op=culprit.op if culprit else None, location=culprit.location if culprit else None))
+
+    def attribution_rows(self, inputs: ModelInputs, pairs: list[tuple[int, int]]):
+        """A sub-batch whose size no other dim shares (so the batch axis can be followed), holding the pair."""
+        taken = {n for tensor in (*self.model.parameters(), *self.model.buffers()) for n in tensor.shape}
+        for leaf in inputs.leaves:
+            if isinstance(leaf, torch.Tensor):
+                taken |= {n for d, n in enumerate(leaf.shape) if d != inputs.batch_dim}
+        receiver, source = pairs[0]
+        sources = [source]
+        needed = [receiver, source]
+        for size in range(inputs.batch_size, len(needed) - 1, -1):
+            if size in taken or size < 2:
+                continue
+            others = [i for i in range(inputs.batch_size) if i not in needed][: size - len(needed)]
+            rows = sorted(needed + others)
+            sub = inputs.select(rows) if size != inputs.batch_size else inputs
+            self.forward_passes += 1
+            if not self._collides(sub, size):
+                return sub, {rows.index(j) for j in sources}
+            taken.add(size)
+        return None, None
+
+    def _collides(self, sub: ModelInputs, size: int) -> bool:
+        """Does some activation have two dims of the batch's size (then the batch axis is ambiguous)?"""
+        collided = False
+
+        def look(call, outputs):
+            nonlocal collided
+            collided = collided or any(list(out.shape).count(size) > 1 for out in outputs)
+
+        with torch.no_grad(), OpRecorder(look):
+            sub.call(self.model)
+        return collided
+
+    def attribute(self, inputs: ModelInputs, pairs: list[tuple[int, int]]) -> Culprit | None:
+        sub, sources = self.attribution_rows(inputs, pairs)
+        if sub is None:
+            self.report.notes.append("every batch size up to the batch's collides with another dim: no attribution")
+            return None
+        axis = Axis(sub.batch_size, chunks=True)
+        probe_inputs = ProbeInputs(self.model, sub)
+        batch_dim = sub.batch_dim
+
+        def with_tangents(make_dual):
+            duals = []
+            for value in probe_inputs.values():
+                tangent = torch.zeros_like(value)
+                moved = tangent.movedim(batch_dim, 0)
+                for j in sources:
+                    moved[j] = torch.randn(moved[j].shape, generator=self.generator).to(tangent)
+                duals.append(make_dual(value, tangent))
+            reseed(self.device, self.seed)
+            return probe_inputs.run(duals)
+
+        changed = sub.with_fresh_rows(sorted(sources), self.generator)
+
+        def before():
+            reseed(self.device, self.seed)
+            return sub.call(self.model)
+
+        def after():
+            reseed(self.device, self.seed)
+            return changed.call(self.model)
+
+        self.forward_passes += 3
+        with OwnerTracker(allowed_modules(self.model, self.allow)) as owner:
+            return attribute(with_tangents, before, after, axis, lambda touched: bool(touched - sources), owner)
+
+
+def check_batch_independence(model: nn.Module, inputs: Any, *, batch_dim: int = 0,
+                             output: Callable[[Any], Any] | None = None, device: Any = None, atol: float = 0.0,
+                             allow: tuple | list = (), strategy: str = "auto", seed: int = 0) -> Report:
+    """Prove that the model's output row i depends on input row i only.
+
+    `allow` lists modules that mix samples on purpose (instances, classes, class names or qualified names);
+    BatchNorm/SyncBatchNorm and dropout layers not listed are probed in eval mode. `strategy` picks how the
+    VJPs run: "auto", "vmap" or "loop". The model, its gradients and every RNG are left as they were."""
+    started = time.perf_counter()
+    inner = unwrap(model)
+    if is_sharded(inner):
+        report = Report("batch independence")
+        report.notes.append("FSDP-sharded module: parameters are not local to a rank, probe skipped")
+        return report
+    wrapped = ModelInputs.wrap(inputs, batch_dim).detached()
+    target = torch.device(device) if device is not None else _model_device(inner, wrapped)
+    wrapped = wrapped.to(target)
+    with untouched(inner), probe_modes(inner, tuple(allow)) as notes:
+        check = BatchCheck(inner, wrapped, output, atol, tuple(allow), strategy, seed)
+        check.report.notes.extend(notes)
+        report = check.run()
+    report.stats.update(batch_size=wrapped.batch_size, forward_passes=check.forward_passes,
+                        backward_passes=check.backward_passes, seconds=time.perf_counter() - started)
+    return report

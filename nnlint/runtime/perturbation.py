@@ -1,0 +1,71 @@
+"""Forward perturbation: replace the rows outside a subset with fresh data and see whether the rows inside
+change. It sees coupling that gradients cannot: argmax routing, capacity limits, `.detach()`ed statistics."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import torch
+
+from nnlint.runtime.batching import ModelInputs
+
+RTOL = 1e-5  # relative to the output's scale: kernels may round differently, real coupling moves far more
+
+
+def changed_rows(before: list[torch.Tensor], after: list[torch.Tensor], batch_dim: int, atol: float) -> set[int]:
+    """Rows (along `batch_dim`) where any output differs beyond the tolerance; NaN equals NaN."""
+    changed: set[int] = set()
+    for a, b in zip(before, after):
+        if a.shape != b.shape:
+            return set(range(a.shape[batch_dim])) if a.dim() > batch_dim else changed
+        a, b = a.detach().movedim(batch_dim, 0), b.detach().movedim(batch_dim, 0)
+        if a.is_floating_point() or a.is_complex():
+            both_nan = torch.isnan(a) & torch.isnan(b)
+            diff = torch.where(both_nan, torch.zeros_like(a), (a - b)).abs().reshape(len(a), -1)
+            finite = a[torch.isfinite(a)]
+            scale = float(finite.abs().max()) if finite.numel() else 0.0
+            tolerance = max(atol, RTOL * scale)
+            rows = (diff.nan_to_num(nan=float("inf")) > tolerance).any(dim=1)
+        else:
+            rows = (a != b).reshape(len(a), -1).any(dim=1)
+        changed |= {int(i) for i in rows.nonzero().flatten()}
+    return changed
+
+
+class PerturbationProbe:
+    """Forward runs of the model on the batch with some rows replaced by fresh data."""
+
+    def __init__(self, run: Callable[[ModelInputs], list[torch.Tensor]], inputs: ModelInputs,
+                 baseline: list[torch.Tensor], generator: torch.Generator, atol: float = 0.0):
+        self.run, self.inputs, self.baseline = run, inputs, baseline
+        self.generator, self.atol = generator, atol
+        self.forward_passes = 0
+
+    def receivers(self, keep: Sequence[int]) -> set[int]:
+        """Rows of `keep` whose output changes when every other row is replaced."""
+        keep_set = set(keep)
+        replaced = [i for i in range(self.inputs.batch_size) if i not in keep_set]
+        outputs = self.run(self.inputs.with_fresh_rows(replaced, self.generator))
+        self.forward_passes += 1
+        return changed_rows(self.baseline, outputs, self.inputs.batch_dim, self.atol) & keep_set
+
+    def leaks(self, subsets: Sequence[Sequence[int]]) -> list[set[int]]:
+        return [self.receivers(rows) for rows in subsets]
+
+    def sources_of(self, receiver: int, candidates: list[int]) -> list[int]:
+        """Bisect the rows whose replacement changes `receiver`'s output, down to one row if one suffices."""
+        while len(candidates) > 1:
+            half = candidates[: len(candidates) // 2]
+            rest = candidates[len(half):]
+            if self._moves(receiver, half):
+                candidates = half
+            elif self._moves(receiver, rest):
+                candidates = rest
+            else:  # only a combination of rows moves it (e.g. a capacity limit): no single culprit
+                return candidates
+        return candidates
+
+    def _moves(self, receiver: int, replaced: list[int]) -> bool:
+        outputs = self.run(self.inputs.with_fresh_rows(replaced, self.generator))
+        self.forward_passes += 1
+        return receiver in changed_rows(self.baseline, outputs, self.inputs.batch_dim, self.atol)

@@ -1,0 +1,60 @@
+"""Many vector-Jacobian products off one forward graph: batched with vmap, or a loop where vmap cannot.
+
+`torch.autograd.grad(..., is_grads_batched=True)` runs the backward under vmap; an op without a batching
+rule raises, and then a plain loop of backward passes gives the same numbers. On CPU the loop was measured
+faster (bench/runtime.py), so "auto" loops on CPU and batches elsewhere.
+"""
+
+from __future__ import annotations
+
+import torch
+
+CHUNK = 16  # probes per vmapped backward: bounds the memory of one batched call
+
+
+def _loop(outputs, points, cotangents):
+    count = cotangents[0].shape[0]
+    results = [[] for _ in points]
+    for p in range(count):
+        grads = torch.autograd.grad(outputs, points, [c[p] for c in cotangents], retain_graph=True,
+                                    allow_unused=True)
+        for slot, grad in enumerate(grads):
+            results[slot].append(torch.zeros_like(points[slot]) if grad is None else grad)
+    return [torch.stack(r) for r in results]
+
+
+def _batched(outputs, points, cotangents):
+    count = cotangents[0].shape[0]
+    results = [[] for _ in points]
+    for start in range(0, count, CHUNK):
+        chunk = [c[start:start + CHUNK] for c in cotangents]
+        grads = torch.autograd.grad(outputs, points, chunk, retain_graph=True, allow_unused=True,
+                                    is_grads_batched=True)
+        for slot, grad in enumerate(grads):
+            if grad is None:
+                grad = torch.zeros((chunk[0].shape[0], *points[slot].shape), dtype=points[slot].dtype,
+                                   device=points[slot].device)
+            results[slot].append(grad)
+    return [torch.cat(r) for r in results]
+
+
+def choose_strategy(strategy: str, device: torch.device) -> str:
+    if strategy != "auto":
+        return strategy
+    return "loop" if device.type == "cpu" else "vmap"
+
+
+def vjps(outputs: list[torch.Tensor], points: list[torch.Tensor], cotangents: list[torch.Tensor],
+         strategy: str = "auto") -> tuple[list[torch.Tensor], str]:
+    """Gradients of `outputs` with respect to `points` for each of P cotangent sets.
+
+    `cotangents[k]` has shape (P, *outputs[k].shape). Returns one (P, *point.shape) tensor per point and
+    the strategy that ran ("vmap" falls back to "loop" when an op has no batching rule)."""
+    device = outputs[0].device
+    chosen = choose_strategy(strategy, device)
+    if chosen == "vmap":
+        try:
+            return _batched(outputs, points, cotangents), "vmap"
+        except (RuntimeError, NotImplementedError):
+            pass
+    return _loop(outputs, points, cotangents), "loop"

@@ -1,0 +1,3 @@
+import pytest
+
+torch = pytest.importorskip("torch", reason="the runtime extra (torch) is not installed")
