@@ -43,7 +43,7 @@ class FlipWithoutTarget(Rule):
     code = "NN401"
     name = "flip-without-target"
     summary = "An image is flipped but its boxes, masks or keypoints are not"
-    triggers = ("flip", "FLIP", "mirror", "::-1")
+    triggers = ("flip", "Flip", "FLIP", "mirror", "::-1")
 
     def visit_Call(self, node: cst.Call) -> None:
         qualified = self.facts.call_name(node)

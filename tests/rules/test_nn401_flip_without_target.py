@@ -1,0 +1,181 @@
+"""NN401: an image flipped while its boxes / masks / keypoints are returned unflipped."""
+
+import pytest
+
+from tests.rules.helpers import findings
+
+FLAGGED = {
+    "TF.hflip with boxes": """
+        import random
+        import torchvision.transforms.functional as TF
+
+        class Det:
+            def __getitem__(self, i):
+                img, boxes = self.load(i)
+                if random.random() < 0.5:
+                    img = TF.hflip(img)
+                return img, boxes
+    """,
+    "torch.flip with a target dict": """
+        import random
+        import torch
+
+        class Det:
+            def __getitem__(self, i):
+                image = self.images[i]
+                target = {"boxes": self.boxes[i], "labels": self.labels[i]}
+                if random.random() < self.p:
+                    image = torch.flip(image, dims=[-1])
+                return image, target
+    """,
+    "tensor method flip with a mask": """
+        import torch
+
+        def augment(img, mask):
+            if torch.rand(1) < 0.5:
+                img = img.flip(-1)
+            return img, mask
+    """,
+    "numpy slice flip in a segmentation loader": """
+        import numpy as np
+
+        def load(path, seg):
+            img = np.load(path)
+            if np.random.rand() < 0.5:
+                img = img[:, ::-1]
+            return img, seg
+    """,
+    "cv2.flip with keypoints": """
+        import random
+        import cv2
+
+        def augment(image, keypoints):
+            if random.random() > 0.5:
+                image = cv2.flip(image, 1)
+            return {"image": image, "keypoints": keypoints}
+    """,
+    "PIL transpose with bboxes": """
+        import random
+        from PIL import Image
+
+        def augment(img, bboxes):
+            if random.random() < 0.5:
+                img = img.transpose(Image.FLIP_LEFT_RIGHT)
+            return img, bboxes
+    """,
+    "np.fliplr with landmarks": """
+        import numpy as np
+
+        def augment(face, landmarks, flip):
+            if flip:
+                face = np.fliplr(face)
+            return face, landmarks
+    """,
+    "v1 RandomHorizontalFlip on the image of a detection dataset": """
+        from torchvision import transforms as T
+
+        class Det:
+            def __init__(self):
+                self.transform = T.Compose([T.RandomHorizontalFlip(), T.ToTensor()])
+
+            def __getitem__(self, i):
+                img = self.transform(self.images[i])
+                return img, self.masks[i]
+    """,
+}
+
+CLEAN = {
+    "classification dataset": """
+        import random
+        import torchvision.transforms.functional as TF
+
+        class Cls:
+            def __getitem__(self, i):
+                img, label = self.load(i)
+                if random.random() < 0.5:
+                    img = TF.hflip(img)
+                return img, label
+    """,
+    "boxes flipped in the same branch": """
+        import random
+        import torchvision.transforms.functional as TF
+
+        class Det:
+            def __getitem__(self, i):
+                img, boxes = self.load(i)
+                if random.random() < 0.5:
+                    img = TF.hflip(img)
+                    boxes[:, [0, 2]] = img.width - boxes[:, [2, 0]]
+                return img, boxes
+    """,
+    "mask flipped too": """
+        import torch
+
+        def augment(img, mask):
+            if torch.rand(1) < 0.5:
+                img = img.flip(-1)
+                mask = mask.flip(-1)
+            return img, mask
+    """,
+    "image and target flipped by one helper": """
+        import random
+
+        def augment(img, target):
+            if random.random() < 0.5:
+                img, target = hflip_with_boxes(img, target["boxes"])
+            return img, target
+    """,
+    "BGR to RGB channel swap": """
+        import cv2
+
+        def load(path, boxes):
+            img = cv2.imread(path)[..., ::-1]
+            return img, boxes
+    """,
+    "reversing a list": """
+        def order(scores, boxes):
+            ranked = sorted(scores)[::-1]
+            return ranked, boxes
+    """,
+    "v2 flip with tv_tensors": """
+        from torchvision.transforms import v2
+
+        class Det:
+            def __init__(self):
+                self.transform = v2.Compose([v2.RandomHorizontalFlip(), v2.ToImage()])
+
+            def __getitem__(self, i):
+                img, target = self.transform(self.images[i], self.targets[i])
+                return img, target
+    """,
+    "v1 flip in a classification dataset": """
+        from torchvision import transforms as T
+
+        class Cls:
+            def __init__(self):
+                self.transform = T.Compose([T.RandomHorizontalFlip(), T.ToTensor()])
+
+            def __getitem__(self, i):
+                return self.transform(self.images[i]), self.labels[i]
+    """,
+    "test-time augmentation without targets": """
+        import torch
+
+        def tta(model, images):
+            return (model(images) + model(images.flip(-1))) / 2
+    """,
+}
+
+
+@pytest.mark.parametrize("source", FLAGGED.values(), ids=FLAGGED.keys())
+def test_flagged(source):
+    assert len(findings(source, "NN401")) == 1
+
+
+@pytest.mark.parametrize("source", CLEAN.values(), ids=CLEAN.keys())
+def test_clean(source):
+    assert findings(source, "NN401") == []
+
+
+def test_points_at_the_flip():
+    assert findings(FLAGGED["TF.hflip with boxes"], "NN401") == [(9, 19)]
