@@ -141,9 +141,16 @@ class OwnerTracker:
 
     def __enter__(self) -> OwnerTracker:
         for module, name in self.modules.items():
-            self.handles.append(module.register_forward_pre_hook(lambda m, a, name=name: self.stack.append(name)))
-            self.handles.append(module.register_forward_hook(lambda m, a, o: self.stack.pop(), always_call=True))
+            self.handles.append(module.register_forward_pre_hook(lambda m, a, name=name: self._enter(name)))
+            self.handles.append(module.register_forward_hook(lambda m, a, o: self._leave(), always_call=True))
         return self
+
+    # hooks must return None: a returned value would replace the module's input or output
+    def _enter(self, name: str) -> None:
+        self.stack.append(name)
+
+    def _leave(self) -> None:
+        self.stack.pop()
 
     def __exit__(self, *exc) -> None:
         for handle in self.handles:
