@@ -59,7 +59,7 @@ class Settings:
 
     def fingerprint(self) -> str:
         """What the cached results depend on."""
-        return repr((self.enabled_codes(), self.per_file_ignores))
+        return repr((sorted(self.enabled_codes()), self.per_file_ignores))
 
 
 _KEYS = {
