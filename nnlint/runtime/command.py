@@ -1,0 +1,88 @@
+"""`nnlint run SCRIPT [-- ARGS...]`: run a training script under the runtime watchers and report.
+
+Importing this module does not import torch: the static CLI registers the command without paying for it.
+Exit codes as in static mode: 0 no findings, 1 findings, 2 usage error / script missing / torch missing /
+the script crashed.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from nnlint.report import FORMATS
+
+MACHINE_FORMATS = {"json", "json-lines", "sarif", "junit", "github"}
+
+
+def _fail(message: str) -> None:
+    click.echo(f"nnlint: error: {message}", err=True)
+    sys.exit(2)
+
+
+def _read_source(path: str) -> str | None:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+@click.command("run", context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("script", type=click.Path(dir_okay=False))
+@click.argument("script_args", nargs=-1, type=click.UNPROCESSED, metavar="[-- ARGS]...")
+@click.option("--max-steps", type=click.IntRange(min=1), default=None,
+              help="Stop the script after this many optimizer steps.")
+@click.option("--output-format", type=click.Choice(FORMATS), default="full", show_default=True)
+@click.option("--output-file", "-o", type=click.Path(dir_okay=False), default=None,
+              help="Write the report to this file instead of stdout.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option("--allow", multiple=True, metavar="MODULE",
+              help="A module that mixes samples on purpose: class name or qualified name (repeatable).")
+@click.option("--no-batch-check", is_flag=True, help="Do not run the batch-independence check on first forwards.")
+@click.option("--color/--no-color", default=None, help="Colour the human formats (default: when a terminal).")
+def run_command(script: str, script_args: tuple[str, ...], max_steps: int | None, output_format: str,
+                output_file: str | None, exit_zero: bool, allow: tuple[str, ...], no_batch_check: bool,
+                color: bool | None) -> None:
+    """Run SCRIPT (with ARGS after --) under instrumentation and report what went wrong at runtime.
+
+    On the first training forward of each model it proves batch independence (NN901); it watches optimizer
+    steps for gradients never zeroed (NN905), a collapsing learning rate (NN907), non-finite values (NN908),
+    parameters without gradients (NN904), and evaluation with dropout/BatchNorm in train mode (NN906).
+    With a machine-readable format on stdout, the script's own prints go to stderr.
+    """
+    if not os.path.isfile(script):
+        _fail(f"script not found: {script}")
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        _fail("`nnlint run` needs torch: pip install 'nnlint[runtime]'")
+    from nnlint.report import write_report
+    from nnlint.runtime.codes import RUNTIME_RULES_BY_CODE
+    from nnlint.runtime.diagnostics import to_diagnostics
+    from nnlint.runtime.script_runner import run_script
+
+    quiet_stdout = output_format in MACHINE_FORMATS and output_file is None
+    result = run_script(script, list(script_args), max_steps=max_steps, allow=tuple(allow),
+                        batch_check=not no_batch_check, script_stdout=sys.stderr if quiet_stdout else None)
+    if result.world_size > 1 and result.rank != 0:
+        return  # rank 0 reports for the whole job
+    for note in result.notes:
+        click.echo(f"nnlint: note: {note}", err=True)
+    if result.error:
+        click.echo(result.error.rstrip(), err=True)
+        click.echo(f"nnlint: error: {script} raised before finishing; findings so far are reported", err=True)
+    diagnostics = to_diagnostics(result.findings, script)
+    stream = open(output_file, "w", encoding="utf-8") if output_file else sys.stdout
+    try:
+        use_color = color if color is not None else (output_file is None and sys.stdout.isatty())
+        write_report(output_format, diagnostics, stream, rules=RUNTIME_RULES_BY_CODE, read_source=_read_source,
+                     color=use_color, files_checked=[script])
+    finally:
+        if output_file:
+            stream.close()
+    if result.error or result.exit_status:
+        sys.exit(2)
+    sys.exit(0 if exit_zero or not diagnostics else 1)
