@@ -1,0 +1,46 @@
+"""NN504: Adam/AdamW started with a learning rate of 1e-2 or more, far above the range where Adam is safe."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from nnlint.facts.calls import argument, number
+from nnlint.rules.base import Rule
+
+_ADAMS = frozenset(
+    f"torch.optim.{path}"
+    for path in ("Adam", "AdamW", "adam.Adam", "adamw.AdamW")
+)
+_HIGH = 1e-2
+
+MESSAGE = (
+    "`{name}` with lr={lr} is far above Adam's safe range and tends to diverge or stall; "
+    "start from lr=3e-4 and tune from there"
+)
+
+
+class AdamHighLr(Rule):
+    code = "NN504"
+    name = "adam-high-lr"
+    summary = "Adam/AdamW with a literal learning rate of 1e-2 or more (the recipe's default is 3e-4)"
+    triggers = ("Adam",)
+    # Off by default: some well-tuned recipes use Adam at 1e-2 (GCN on Cora, optimising input tensors).
+    default_enabled = False
+
+    def visit_Call(self, node: cst.Call) -> None:
+        qualified = self.facts.call_name(node)
+        if qualified not in _ADAMS:
+            return
+        lr = self._literal_lr(argument(node, 1, "lr"), node)
+        if lr is not None and lr >= _HIGH:
+            self.report(node, MESSAGE.format(name=qualified.rsplit(".", 1)[-1], lr=f"{lr:g}"))
+
+    def _literal_lr(self, expr: cst.BaseExpression | None, at: cst.CSTNode) -> float | None:
+        """The literal, or the literal a local name was assigned once (`lr = 0.1`)."""
+        value = number(expr)
+        if value is not None or expr is None or not isinstance(expr, cst.Name):
+            return value
+        bindings = self.facts.bindings(expr.value, at)
+        if len(bindings) == 1 and bindings[0].index is None:
+            return number(bindings[0].value)
+        return None

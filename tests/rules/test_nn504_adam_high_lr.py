@@ -1,0 +1,120 @@
+"""NN504: Adam or AdamW started with lr >= 1e-2; the recipe's safe default is 3e-4."""
+
+from nnlint.engine import Selection, lint_source
+from nnlint.rules import catalogue
+from tests.rules.helpers import findings, messages
+
+
+def test_adam_with_lr_keyword_is_flagged_at_the_constructor():
+    source = """
+        import torch
+
+        def build(model):
+            return torch.optim.Adam(model.parameters(), lr=0.1)
+    """
+    assert findings(source, "NN504") == [(5, 12)]
+    assert messages(source, "NN504") == [
+        "`Adam` with lr=0.1 is far above Adam's safe range and tends to diverge or stall; "
+        "start from lr=3e-4 and tune from there"
+    ]
+
+
+def test_positional_lr_through_an_optim_alias():
+    source = """
+        from torch import optim
+
+        optimizer = optim.AdamW(net.parameters(), 1e-2, weight_decay=0.05)
+    """
+    assert findings(source, "NN504") == [(4, 13)]
+
+
+def test_scientific_notation_and_imported_class():
+    source = """
+        from torch.optim import AdamW as Optimizer
+
+        opt = Optimizer(params, lr=5e-2, betas=(0.9, 0.999))
+    """
+    assert findings(source, "NN504") == [(4, 7)]
+
+
+def test_module_level_learning_rate_constant():
+    source = """
+        import torch
+
+        LR = 0.05
+
+        def configure_optimizers(self):
+            return torch.optim.Adam(self.parameters(), lr=LR)
+    """
+    assert findings(source, "NN504") == [(7, 12)]
+
+
+def test_lightning_configure_optimizers_with_submodule_path():
+    source = """
+        import torch.optim.adam
+
+        class Net(LightningModule):
+            def configure_optimizers(self):
+                optimizer = torch.optim.adam.Adam(self.parameters(), lr=1)
+                return optimizer
+    """
+    assert findings(source, "NN504") == [(6, 21)]
+
+
+def test_recipe_learning_rate_is_clean():
+    assert findings("import torch\nopt = torch.optim.Adam(model.parameters(), lr=3e-4)\n", "NN504") == []
+
+
+def test_just_below_the_threshold_is_clean():
+    assert findings("import torch\nopt = torch.optim.AdamW(model.parameters(), 9e-3)\n", "NN504") == []
+
+
+def test_sgd_with_a_large_learning_rate_is_clean():
+    source = """
+        import torch
+
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    """
+    assert findings(source, "NN504") == []
+
+
+def test_learning_rate_from_arguments_is_clean():
+    source = """
+        import torch
+
+        def main(args):
+            optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
+    """
+    assert findings(source, "NN504") == []
+
+
+def test_default_lr_is_clean():
+    assert findings("import torch\nopt = torch.optim.Adam(model.parameters())\n", "NN504") == []
+
+
+def test_a_local_class_named_adam_is_clean():
+    source = """
+        class Adam:
+            def __init__(self, params, lr):
+                self.lr = lr
+
+        opt = Adam(params, lr=0.1)
+    """
+    assert findings(source, "NN504") == []
+
+
+def test_name_reassigned_in_a_sweep_is_clean():
+    source = """
+        import torch
+
+        lr = 0.1
+        lr = lr / 100
+        optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    """
+    assert findings(source, "NN504") == []
+
+
+def test_off_by_default_but_runs_when_selected():
+    assert catalogue()["NN504"].default_enabled is False
+    diagnostics = lint_source("t.py", "import torch\nopt = torch.optim.Adam(p, lr=0.1)\n", Selection(frozenset({"NN504"})))
+    assert [d.code for d in diagnostics] == ["NN504"]
