@@ -35,6 +35,11 @@ def publish(rank: int, findings: list[Finding], notes: list[str]) -> None:
     partial.replace(folder / f"rank{rank}.json")
 
 
+def _key(finding: Finding) -> tuple:
+    """Two ranks that hit the same problem at the same line report it once."""
+    return (finding.code, finding.location or finding.message)
+
+
 def gather(world_size: int, findings: list[Finding], notes: list[str],
            wait: float = WAIT_SECONDS) -> tuple[list[Finding], list[str]]:
     """On rank 0: this rank's findings plus every other rank's, each kept once (lowest rank wins)."""
@@ -44,16 +49,16 @@ def gather(world_size: int, findings: list[Finding], notes: list[str],
     while time.monotonic() < deadline and not all(path.exists() for path in expected):
         time.sleep(0.1)
     merged, merged_notes = list(findings), list(notes)
-    seen = {(f.code, f.location, f.message) for f in findings}
+    seen = {_key(f) for f in findings}
     for path in sorted(expected, key=lambda p: int(p.stem[4:])):
         if not path.exists():
-            merged_notes.append(f"rank {path.stem[4:]} sent no findings within {wait:.0f} s")
+            merged_notes.append(f"rank {path.stem[4:]} sent no findings within {wait:g} s")
             continue
         data = json.loads(path.read_text())
         for raw in data["findings"]:
             finding = Finding.from_dict(raw)
-            if (finding.code, finding.location, finding.message) not in seen:
-                seen.add((finding.code, finding.location, finding.message))
+            if _key(finding) not in seen:
+                seen.add(_key(finding))
                 merged.append(finding)
         merged_notes += [note for note in data["notes"] if note not in merged_notes]
     shutil.rmtree(folder, ignore_errors=True)

@@ -41,6 +41,15 @@ def _as_main(script: str, args: list[str]):
         sys.argv, sys.path[:] = saved_argv, saved_path
 
 
+def _user_traceback(error: BaseException) -> str:
+    """The script's traceback without the frames of nnlint and runpy that ran it."""
+    tb = error.__traceback__
+    while tb is not None and (tb.tb_frame.f_code.co_filename.startswith("<frozen")
+                              or tb.tb_frame.f_code.co_filename == __file__):
+        tb = tb.tb_next
+    return "".join(traceback.format_exception(type(error), error, tb))
+
+
 def _end_distributed() -> None:
     """The script was stopped mid-training: free its process group so the process can exit."""
     try:
@@ -72,8 +81,8 @@ def run_script(script: str, args: list[str], *, max_steps: int | None = None, al
     except SystemExit as exit_:
         if exit_.code not in (None, 0):
             exit_status = exit_.code if isinstance(exit_.code, int) else 1
-    except Exception:
-        error = traceback.format_exc()
+    except Exception as raised:
+        error = _user_traceback(raised)
     finally:
         forward.uninstall()
         steps.uninstall()
