@@ -1,0 +1,85 @@
+"""Evaluation loops (a model run over a val/test loader) and what their callers set up around them.
+
+A loop is an evaluation loop when it iterates a val/test loader (`for x, y in val_loader`, or a generic
+`loader` inside `evaluate()`/`validate()`), calls a model, and neither trains nor asks for gradients.
+Lightning's hooks run under the trainer's own eval mode and no_grad, so loops in a LightningModule never
+count. Whether `model.eval()` or `no_grad` is in force is answered for the loop's function or, when that
+function is called in this file, for every one of its call sites; a function called nowhere here is an
+entry point and must set things up itself.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import libcst as cst
+
+from nnlint.facts.collector import Facts
+from nnlint.facts.imports import dotted
+from nnlint.facts.loops import BACKWARD, EVAL_MODE, STEPS, Loop, training_loops
+
+_EVAL_FUNCTION = re.compile(r"(^|_)(eval|evaluate|evaluation|validate|validation|valid|val)(_|$)", re.I)
+_LOADER_LIKE = re.compile(r"loader|data|batch|(^|_)(dl|ds)(_|$)", re.I)
+_MODEL_LIKE = re.compile(r"model|net|encoder|decoder|backbone|classifier|detector", re.I)
+# Gradients on purpose: saliency maps, adversarial examples, test-time training.
+_WANTS_GRAD = frozenset({"grad", "requires_grad_", "enable_grad", "set_grad_enabled", "backward", "vjp", "jvp"})
+_CALLER_DEPTH = 3
+
+
+def evaluation_loops(facts: Facts) -> list[Loop]:
+    loops = training_loops(facts)
+    return [loop for loop in loops.loops if _is_evaluation(facts, loop)]
+
+
+def established(facts: Facts, node: cst.CSTNode, holds: Callable[[cst.CSTNode], bool], depth: int = 0) -> bool:
+    """`holds(node)`, or `node`'s function is called in this file and `established` at every call site."""
+    if holds(node):
+        return True
+    function = facts.enclosing_function(node)
+    if function is None or depth >= _CALLER_DEPTH:
+        return False
+    calls = training_loops(facts).calls_to(function)
+    return bool(calls) and all(established(facts, call, holds, depth + 1) for call in calls)
+
+
+def sets_eval_mode(facts: Facts, node: cst.CSTNode) -> bool:
+    """Some `x.eval()` / `x.train(False)` runs in `node`'s function (or module top level), helpers included."""
+    return any(event.kind == EVAL_MODE for event in training_loops(facts).scope_events(facts.scope_of(node)))
+
+
+def runs_without_grad(facts: Facts, node: cst.CSTNode) -> bool:
+    """Under `no_grad`/`inference_mode` (block or decorator), or its function turns grads off somewhere.
+
+    Anywhere in the function is deliberately loose: `with torch.no_grad():` inside the loop body, or
+    `torch.set_grad_enabled(False)` before it, both count.
+    """
+    loops = training_loops(facts)
+    if loops.runs_without_grad(node):
+        return True
+    return any(loops.disables_grad(call) for call in loops.calls_within(facts.scope_of(node)))
+
+
+def _is_evaluation(facts: Facts, loop: Loop) -> bool:
+    if not isinstance(loop.node, cst.For) or loop.has(BACKWARD, *STEPS) or _in_lightning_module(facts, loop.node):
+        return False
+    name = loop.iterable_name
+    if name is None:
+        return False
+    if loop.split != "eval":
+        function = facts.enclosing_function(loop.node)
+        generic = loop.split is None and _LOADER_LIKE.search(name.rsplit(".", 1)[-1])
+        if not (generic and function is not None and _EVAL_FUNCTION.search(function.name.value)):
+            return False
+    calls = training_loops(facts).calls_within(loop.node.body)
+    names = [dotted(call.func) or "" for call in calls]
+    if any(n.rsplit(".", 1)[-1] in _WANTS_GRAD for n in names):
+        return False
+    return any(_MODEL_LIKE.search(n.removeprefix("self.")) for n in names)
+
+
+def _in_lightning_module(facts: Facts, node: cst.CSTNode) -> bool:
+    cls = facts.enclosing_class(node)
+    if cls is None:
+        return False
+    return any("Lightning" in (dotted(base.value) or "") for base in cls.bases)

@@ -1,0 +1,475 @@
+"""The training loop's shape: for each `for`/`while` loop, the gradient-step calls one iteration makes.
+
+Per loop, in source order: `backward()`, `zero_grad()` (and `p.grad = None`), `<optimizer>.step()`,
+`<scheduler>.step()`, gradient clipping, `scaler.scale/unscale_/step/update`, `model.eval()/.train()` —
+each with the branches it sits in (an `if` body, an `except` handler, a nested loop), so rules can ask
+"does A run before B in the same iteration". Calls to functions and methods of the same file
+(`train_step(batch)`, `self._optimizer_step()`) are followed a few levels deep: their calls count for the
+loop at the call site. Code in other files is unknown; rules treat what they cannot see as "maybe".
+"""
+
+from __future__ import annotations
+
+import re
+import weakref
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import libcst as cst
+
+from nnlint.facts.collector import Facts
+from nnlint.facts.imports import dotted
+from nnlint.facts.roles import receiver_name, role_of
+from nnlint.facts.splits import split_of
+
+BACKWARD = "backward"
+ZERO_GRAD = "zero_grad"
+OPTIMIZER_STEP = "optimizer_step"
+SCHEDULER_STEP = "scheduler_step"
+CLIP = "clip"
+SCALER_SCALE = "scaler_scale"
+SCALER_UNSCALE = "scaler_unscale"
+SCALER_STEP = "scaler_step"  # steps the optimizer too
+EVAL_MODE = "eval_mode"
+TRAIN_MODE = "train_mode"
+# What updates the weights: `optimizer.step()` or `scaler.step(optimizer)`.
+STEPS = frozenset({OPTIMIZER_STEP, SCALER_STEP})
+
+_CLIPS = frozenset({"clip_grad_norm_", "clip_grad_value_", "clip_grad_norm", "clip_grads_with_norm_"})
+_NO_GRAD = frozenset(
+    {
+        "torch.no_grad",
+        "torch.inference_mode",
+        "torch.autograd.no_grad",
+        "torch.autograd.grad_mode.no_grad",
+        "torch.autograd.inference_mode",
+        "torch.autograd.grad_mode.inference_mode",
+    }
+)
+_SET_GRAD_ENABLED = frozenset({"torch.set_grad_enabled", "torch.autograd.set_grad_enabled"})
+# Helpers we cannot see that probably zero gradients: `zero_grads(model)`, `self.reset_grad()`.
+_ZEROING_NAME = re.compile(r"zero_?grad|clear_?grad|reset_?grad", re.I)
+_HELPER_DEPTH = 3
+_WRAPPERS = frozenset({"enumerate", "tqdm", "iter", "zip", "islice", "progress_bar", "track"})
+
+
+@dataclass(frozen=True)
+class Guard:
+    """A branch between a call and its loop: an `if`/`else` body, an `except` handler, a nested loop body."""
+
+    block: cst.CSTNode
+    test: cst.BaseExpression | None  # the `if` test for an `if` body
+    exits: bool  # the branch ends the iteration early (continue, break, return, raise)
+    is_handler: bool = False
+    is_loop: bool = False
+
+
+@dataclass(frozen=True)
+class Event:
+    kind: str
+    node: cst.CSTNode  # the call (or the `p.grad = None` statement) to point at
+    receiver: str | None  # `optimizer`, `self.scheduler`, `model`; for `scaler.step(opt)`, `opt`
+    guards: tuple[Guard, ...]  # outermost first, relative to the loop (or helper call site) it is listed for
+    position: tuple[int, ...]  # source order; a helper's events sort at their call site
+
+    def may_precede(self, later: Event) -> bool:
+        """Whether one pass can run `self` and then `later`: not exclusive branches, no early exit between."""
+        if self.position >= later.position:
+            return False
+        shared = 0
+        for mine, theirs in zip(self.guards, later.guards):
+            if mine.block is not theirs.block:
+                break
+            shared += 1
+        if shared < min(len(self.guards), len(later.guards)):
+            return False  # `if a: ... else: ...`, or two separate `if`s
+        return not any(guard.exits for guard in self.guards[shared:])
+
+    @property
+    def in_handler(self) -> bool:
+        return any(guard.is_handler for guard in self.guards)
+
+    @property
+    def conditional(self) -> bool:
+        return any(not guard.is_loop for guard in self.guards)
+
+
+@dataclass
+class Loop:
+    node: cst.For | cst.While
+    parent: Loop | None
+    events: list[Event] = field(default_factory=list)  # one iteration, nested loops and helpers included
+    children: list[Loop] = field(default_factory=list)
+    iterable: cst.BaseExpression | None = None  # what a `for` iterates, enumerate()/tqdm() unwrapped
+    no_grad: bool = False  # runs under no_grad/inference_mode (with-block or decorator, in this function)
+    opaque_calls: list[str] = field(default_factory=list)  # names of calls we could not follow
+
+    def of(self, *kinds: str) -> list[Event]:
+        return [event for event in self.events if event.kind in kinds]
+
+    def has(self, *kinds: str) -> bool:
+        return any(event.kind in kinds for event in self.events)
+
+    @property
+    def trains(self) -> bool:
+        return self.has(BACKWARD) and self.has(*STEPS)
+
+    @property
+    def iterable_name(self) -> str | None:
+        return dotted(self.iterable) if self.iterable is not None else None
+
+    @property
+    def split(self) -> str | None:
+        """"train"/"eval" from the name of what the loop iterates (`val_loader`, `self.test_dl`)."""
+        name = self.iterable_name
+        return split_of(name) if name else None
+
+    @property
+    def is_epoch_loop(self) -> bool:
+        target = self.node.target if isinstance(self.node, cst.For) else None
+        names = [dotted(target)] if target is not None else []
+        return any(name and "epoch" in name.lower() for name in names) or self._iterable_mentions("epoch")
+
+    @property
+    def is_batch_loop(self) -> bool:
+        """A pass over data: a loader-like iterable (not `range(...)`) inside an epoch loop or named like one."""
+        if not isinstance(self.node, cst.For) or self.iterable is None or self.is_epoch_loop:
+            return False
+        if isinstance(self.iterable, cst.Call) and dotted(self.iterable.func) == "range":
+            return False
+        name = (self.iterable_name or "").lower()
+        in_epoch_loop = any(loop.is_epoch_loop for loop in self.ancestors())
+        return in_epoch_loop or any(word in name for word in ("loader", "batch", "data", "_dl", "ds"))
+
+    def ancestors(self) -> Iterator[Loop]:
+        loop = self.parent
+        while loop is not None:
+            yield loop
+            loop = loop.parent
+
+    def _iterable_mentions(self, word: str) -> bool:
+        if not isinstance(self.node, cst.For):
+            return False
+        return word in cst.Module([]).code_for_node(self.node.iter).lower()
+
+
+class TrainingLoops:
+    """Every loop of one file with its events; built once per file (see `training_loops`)."""
+
+    def __init__(self, facts: Facts) -> None:
+        self.facts = facts
+        walk = _Walk()
+        facts.module.visit(walk)
+        self._walk = walk
+        self.loops: list[Loop] = []
+        self._by_node: dict[cst.CSTNode, Loop] = {}
+        self._scope_events: dict[cst.CSTNode, list[Event]] = {}
+        for node in walk.loops:
+            parent = next((self._by_node[a] for a in self._loop_ancestors(node)), None)
+            loop = Loop(node, parent, iterable=_unwrap(node.iter) if isinstance(node, cst.For) else None)
+            loop.no_grad = self.runs_without_grad(node)
+            if parent is not None:
+                parent.children.append(loop)
+            self.loops.append(loop)
+            self._by_node[node] = loop
+        for loop in self.loops:
+            loop.events = self._events_in(loop.node.body, (), (), set(), loop)
+
+    # queries -----------------------------------------------------------------
+    def loop_of(self, node: cst.CSTNode) -> Loop | None:
+        """The innermost loop whose body runs `node` in this function."""
+        return next((self._by_node[a] for a in self._loop_ancestors(node)), None)
+
+    def loop(self, node: cst.For | cst.While) -> Loop:
+        return self._by_node[node]
+
+    def runs_without_grad(self, node: cst.CSTNode) -> bool:
+        """Inside `with torch.no_grad()` / `inference_mode()` or a function decorated with them."""
+        for ancestor in self.facts.ancestors(node):
+            if isinstance(ancestor, cst.With) and any(self.disables_grad(item.item) for item in ancestor.items):
+                return True
+            if isinstance(ancestor, cst.FunctionDef):
+                if any(self.disables_grad(d.decorator) for d in ancestor.decorators):
+                    return True
+                return False
+        return False
+
+    def calls_to(self, function: cst.FunctionDef) -> list[cst.Call]:
+        """Calls in this file that resolve to `function` (`name(...)` or `self.name(...)`)."""
+        return [call for call in self._walk.calls if self.resolve(call) is function]
+
+    def resolve(self, call: cst.Call) -> cst.FunctionDef | None:
+        """The function of this file that `name(...)` or `self.name(...)` calls, if it is one."""
+        func = call.func
+        if isinstance(func, cst.Name):
+            return self._walk.functions.get(func.value)
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == "self":
+            cls = self.facts.enclosing_class(call)
+            return self._walk.methods.get((cls, func.attr.value)) if cls is not None else None
+        return None
+
+    def scope_events(self, scope: cst.Module | cst.FunctionDef) -> list[Event]:
+        """Everything a function (or the module's top level) does, helpers followed: `model.eval()`, steps."""
+        if scope not in self._scope_events:
+            region = scope.body if isinstance(scope, cst.FunctionDef) else scope
+            self._scope_events[scope] = self._events_in(region, (), (), set(), None)
+        return self._scope_events[scope]
+
+    def calls_within(self, node: cst.CSTNode) -> list[cst.Call]:
+        """Calls inside `node` that run when it runs (not those of functions defined inside it)."""
+        if isinstance(node, cst.FunctionDef):
+            node = node.body
+        root = self._scope_root(node)
+        return [c for c in self._walk.items_within(node) if isinstance(c, cst.Call) and self.facts.scope_of(c) is root]
+
+    @cached_property
+    def trained_modules(self) -> set[str]:
+        """Names whose parameters an optimizer updates (`AdamW(model.parameters())`) or that call `.train()`."""
+        names = set()
+        for call in self._walk.calls:
+            qualified = self.facts.call_name(call) or ""
+            if qualified.startswith("torch.optim.") and not qualified.startswith("torch.optim.lr_scheduler."):
+                for arg in call.args:
+                    names.update(_parameter_owners(arg.value))
+            if isinstance(call.func, cst.Attribute) and call.func.attr.value == "train":
+                owner = dotted(call.func.value)
+                if owner is not None and self._event(call) == TRAIN_MODE:
+                    names.add(owner)
+        return names
+
+    # building ----------------------------------------------------------------
+    def _loop_ancestors(self, node: cst.CSTNode) -> Iterator[cst.For | cst.While]:
+        """Loops around `node` whose body (not iterable or else-branch) holds it, stopping at a function."""
+        child = node
+        for ancestor in self.facts.ancestors(node):
+            if isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+                return
+            if isinstance(ancestor, (cst.For, cst.While)) and child is ancestor.body:
+                yield ancestor
+            child = ancestor
+
+    def _events_in(self, region, guards, position, visiting, loop) -> list[Event]:
+        """The events of `region` (a loop body or a function body) in order, helpers followed."""
+        events = []
+        root = self._scope_root(region)
+        for item in self._walk.items_within(region):
+            if self.facts.scope_of(item) is not root:
+                continue
+            local = guards + self._guards(item, region)
+            where = (*position, self.facts.order(item))
+            kind = self._event(item)
+            if kind is not None:
+                events.append(Event(kind, item, self._receiver(item, kind), local, where))
+                continue
+            if not isinstance(item, cst.Call):
+                continue
+            helper = self.resolve(item)
+            if helper is not None and helper not in visiting and len(visiting) < _HELPER_DEPTH:
+                events.extend(self._events_in(helper.body, local, where, visiting | {helper}, loop))
+            elif helper is None and loop is not None:
+                name = dotted(item.func)
+                if name is not None:
+                    loop.opaque_calls.append(name)
+        return events
+
+    def _scope_root(self, region: cst.CSTNode) -> cst.CSTNode:
+        parent = self.facts.parent(region)
+        if isinstance(parent, cst.FunctionDef) and region is parent.body:
+            return parent
+        return self.facts.scope_of(region)
+
+    def _guards(self, node: cst.CSTNode, region: cst.CSTNode) -> tuple[Guard, ...]:
+        found = []
+        child = node
+        for ancestor in self.facts.ancestors(node):
+            if ancestor is region:
+                break
+            guard = _guard(ancestor, child)
+            if guard is not None:
+                found.append(guard)
+            child = ancestor
+        return tuple(reversed(found))
+
+    def _event(self, node: cst.CSTNode) -> str | None:
+        if isinstance(node, (cst.Assign, cst.AugAssign, cst.AnnAssign)):
+            return ZERO_GRAD  # only `p.grad = ...` statements are collected
+        call = node
+        func = call.func
+        name = dotted(func) or ""
+        last = name.rsplit(".", 1)[-1]
+        if isinstance(func, cst.Attribute):
+            last = func.attr.value  # `scaler.scale(loss).backward()`
+        if last in ("backward", "manual_backward"):
+            return BACKWARD
+        if last in _CLIPS:
+            return CLIP
+        if isinstance(func, cst.Attribute):
+            method = func.attr.value
+            receiver = func.value
+            if method == "zero_" and ".grad" in (receiver_name(receiver) or ""):
+                return ZERO_GRAD
+            if method == "unscale_":
+                return SCALER_UNSCALE
+            if method == "eval" and not call.args:
+                return EVAL_MODE
+            if method == "train":
+                return EVAL_MODE if _is_false_mode(call) else TRAIN_MODE
+            if method in ("step", "scale", "update"):
+                role = role_of(self.facts, receiver, call)
+                if method == "step" and role is not None:
+                    return {"optimizer": OPTIMIZER_STEP, "scheduler": SCHEDULER_STEP, "scaler": SCALER_STEP}[role]
+                if method == "scale" and role == "scaler":
+                    return SCALER_SCALE
+                return None
+        return ZERO_GRAD if _ZEROING_NAME.search(last) else None
+
+    def _receiver(self, node: cst.CSTNode, kind: str) -> str | None:
+        if not isinstance(node, cst.Call) or not isinstance(node.func, cst.Attribute):
+            return None
+        if kind == SCALER_STEP and node.args:
+            return receiver_name(node.args[0].value)
+        return receiver_name(node.func.value)
+
+    def disables_grad(self, expr: cst.BaseExpression) -> bool:
+        target = expr.func if isinstance(expr, cst.Call) else expr
+        qualified = self.facts.qualified_name(target)
+        if qualified in _NO_GRAD:
+            return True
+        if qualified in _SET_GRAD_ENABLED and isinstance(expr, cst.Call) and expr.args:
+            value = expr.args[0].value
+            return isinstance(value, cst.Name) and value.value == "False"
+        return False
+
+
+class _Walk(cst.CSTVisitor):
+    """One pass collecting loops, calls, `.grad` assignments and this file's functions."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.loops: list[cst.For | cst.While] = []
+        self.calls: list[cst.Call] = []
+        self.items: list[cst.CSTNode] = []  # calls and `.grad =` statements, in source order
+        self._spans: dict[cst.CSTNode, tuple[int, int]] = {}
+        self._counter = 0
+        self._open: list[tuple[cst.CSTNode, int]] = []
+        self.functions: dict[str, cst.FunctionDef] = {}
+        self.methods: dict[tuple[cst.ClassDef, str], cst.FunctionDef] = {}
+        self._enclosing: list[cst.ClassDef | cst.FunctionDef] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        self._counter += 1
+        self._open.append((node, self._counter))
+        return super().on_visit(node)
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        super().on_leave(original_node)
+        node, start = self._open.pop()
+        self._spans[node] = (start, self._counter)
+
+    def visit_For(self, node: cst.For) -> None:
+        self.loops.append(node)
+
+    def visit_While(self, node: cst.While) -> None:
+        self.loops.append(node)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self.calls.append(node)
+        self.items.append(node)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if any(_is_grad_attribute(target.target) for target in node.targets) and _is_zeros(node.value):
+            self.items.append(node)
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._enclosing.append(node)
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self._enclosing.pop()
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        outer = self._enclosing[-1] if self._enclosing else None
+        if isinstance(outer, cst.ClassDef):
+            self.methods.setdefault((outer, node.name.value), node)
+        else:  # module-level, or nested in a function and called by its bare name
+            self.functions.setdefault(node.name.value, node)
+        self._enclosing.append(node)
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self._enclosing.pop()
+
+    def items_within(self, region: cst.CSTNode) -> list[cst.CSTNode]:
+        start, end = self._spans[region]
+        return [item for item in self.items if start < self._spans[item][0] <= end]
+
+
+def training_loops(facts: Facts) -> TrainingLoops:
+    """The loops of the file `facts` describes, computed on first request and shared by every rule."""
+    found = _CACHE.get(facts)
+    if found is None:
+        found = _CACHE[facts] = TrainingLoops(facts)
+    return found
+
+
+_CACHE: weakref.WeakKeyDictionary[Facts, TrainingLoops] = weakref.WeakKeyDictionary()
+
+
+def _guard(ancestor: cst.CSTNode, child: cst.CSTNode) -> Guard | None:
+    if isinstance(ancestor, cst.If):
+        if child is ancestor.body:
+            return Guard(child, ancestor.test, _exits(child))
+        if child is ancestor.orelse:
+            return Guard(child, None, _exits(child.body) if isinstance(child, cst.Else) else False)
+    if isinstance(ancestor, cst.ExceptHandler) and child is ancestor.body:
+        return Guard(child, None, _exits(child), is_handler=True)
+    if isinstance(ancestor, (cst.For, cst.While)) and child is ancestor.body:
+        return Guard(child, None, False, is_loop=True)
+    if isinstance(ancestor, (cst.For, cst.While)) and child is ancestor.orelse:
+        return Guard(child, None, False)
+    return None
+
+
+def _exits(block: cst.CSTNode) -> bool:
+    body = getattr(block, "body", ())
+    for statement in body if isinstance(body, (list, tuple)) else ():
+        if isinstance(statement, cst.SimpleStatementLine) and any(
+            isinstance(small, (cst.Continue, cst.Break, cst.Return, cst.Raise)) for small in statement.body
+        ):
+            return True
+    return False
+
+
+def _unwrap(expr: cst.BaseExpression) -> cst.BaseExpression:
+    """`enumerate(tqdm(val_loader))` -> `val_loader`."""
+    while isinstance(expr, cst.Call) and expr.args:
+        name = dotted(expr.func)
+        if name is None or name.rsplit(".", 1)[-1] not in _WRAPPERS:
+            break
+        expr = expr.args[0].value
+    return expr
+
+
+def _is_grad_attribute(target: cst.BaseExpression) -> bool:
+    return isinstance(target, cst.Attribute) and target.attr.value == "grad"
+
+
+def _is_zeros(value: cst.BaseExpression) -> bool:
+    """`None` or `torch.zeros_like(p)`: a reset, not `p.grad = p.grad / n`."""
+    if isinstance(value, cst.Name):
+        return value.value == "None"
+    return isinstance(value, cst.Call) and "zeros" in (dotted(value.func) or "")
+
+
+def _is_false_mode(call: cst.Call) -> bool:
+    return bool(call.args) and isinstance(call.args[0].value, cst.Name) and call.args[0].value.value == "False"
+
+
+def _parameter_owners(node: cst.CSTNode) -> Iterator[str]:
+    """`model` for `model.parameters()` anywhere inside an optimizer's arguments."""
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+        if node.func.attr.value in ("parameters", "named_parameters"):
+            owner = dotted(node.func.value)
+            if owner is not None:
+                yield owner
+    for child in node.children:
+        yield from _parameter_owners(child)

@@ -1,0 +1,171 @@
+"""NN301: a training loop that steps but never zeroes gradients; points at the loop's `backward()`."""
+
+from tests.rules.helpers import findings, messages
+
+
+def test_plain_loop_without_zero_grad_is_flagged_at_backward():
+    source = """
+        import torch
+
+        def train(model, loader, epochs):
+            optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+            for epoch in range(epochs):
+                for x, y in loader:
+                    loss = torch.nn.functional.cross_entropy(model(x), y)
+                    loss.backward()
+                    optimizer.step()
+    """
+    assert findings(source, "NN301") == [(9, 13)]
+    assert "zero_grad()" in messages(source, "NN301")[0]
+
+
+def test_zero_grad_once_before_the_batch_loop_is_not_enough():
+    source = """
+        import torch.nn.functional as F
+
+        def train(model, loader, optimizer):
+            optimizer.zero_grad()
+            for x, y in loader:
+                F.mse_loss(model(x), y).backward()
+                optimizer.step()
+    """
+    assert findings(source, "NN301") == [(7, 9)]
+
+
+def test_module_level_amp_loop_without_zero_grad():
+    source = """
+        import torch
+        from torch.cuda.amp import GradScaler, autocast
+
+        scaler = GradScaler()
+        opt = torch.optim.AdamW(model.parameters(), lr=3e-4)
+        for images, labels in train_loader:
+            with autocast():
+                loss = criterion(model(images), labels)
+            scaler.scale(loss).backward()
+            scaler.step(opt)
+            scaler.update()
+    """
+    assert findings(source, "NN301") == [(10, 5)]
+
+
+def test_loop_body_in_a_helper_method_of_the_same_class():
+    source = """
+        import torch
+
+        class Trainer:
+            def __init__(self, model):
+                self.model = model
+                self.optimizer = torch.optim.Adam(model.parameters())
+                self.criterion = torch.nn.CrossEntropyLoss()
+
+            def step(self, batch):
+                loss = self.criterion(self.model(batch["x"]), batch["y"])
+                loss.backward()
+                self.optimizer.step()
+
+            def fit(self, loader):
+                for batch in loader:
+                    self.step(batch)
+    """
+    assert findings(source, "NN301") == [(12, 9)]
+
+
+def test_while_loop_with_accelerate_style_backward():
+    source = """
+        def train(model, batches, optimizer, accelerator):
+            step = 0
+            while step < 1000:
+                loss = model(next(batches)).loss
+                accelerator.backward(loss)
+                optimizer.step()
+                step += 1
+    """
+    assert findings(source, "NN301") == [(6, 9)]
+
+
+def test_zero_grad_in_any_spelling_is_clean():
+    spellings = [
+        "optimizer.zero_grad()",
+        "model.zero_grad()",
+        "optimizer.zero_grad(set_to_none=True)",
+        "for p in model.parameters():\n                    p.grad = None",
+    ]
+    for spelling in spellings:
+        source = f"""
+            def train(model, loader, optimizer, criterion):
+                for x, y in loader:
+                    loss = criterion(model(x), y)
+                    loss.backward()
+                    optimizer.step()
+                    {spelling}
+        """
+        assert findings(source, "NN301") == [], spelling
+
+
+def test_gradient_accumulation_zeroing_inside_the_if_is_clean():
+    source = """
+        def train(model, loader, optimizer, criterion, accumulation_steps=4):
+            optimizer.zero_grad()
+            for i, (x, y) in enumerate(loader):
+                loss = criterion(model(x), y) / accumulation_steps
+                loss.backward()
+                if (i + 1) % accumulation_steps == 0:
+                    optimizer.step()
+                    optimizer.zero_grad()
+    """
+    assert findings(source, "NN301") == []
+
+
+def test_accumulation_over_micro_batches_in_an_inner_loop_is_clean():
+    source = """
+        def train(model, loader, optimizer, criterion):
+            for batch in loader:
+                optimizer.zero_grad()
+                for micro in batch.split(8):
+                    criterion(model(micro.x), micro.y).backward()
+                optimizer.step()
+    """
+    assert findings(source, "NN301") == []
+
+
+def test_zeroing_in_a_helper_function_is_clean():
+    source = """
+        def reset(optimizer):
+            optimizer.zero_grad(set_to_none=True)
+
+        def train(model, loader, optimizer):
+            for x, y in loader:
+                model(x, y).backward()
+                optimizer.step()
+                reset(optimizer)
+    """
+    assert findings(source, "NN301") == []
+
+
+def test_step_of_something_that_is_not_an_optimizer_is_clean():
+    source = """
+        def rollout(policy, env, engine):
+            obs = env.reset()
+            for t in range(100):
+                loss = policy.loss(obs)
+                engine.backward(loss)
+                engine.step()  # DeepSpeed's engine zeroes its own gradients
+                obs, reward, done, info = env.step(policy.act(obs))
+    """
+    assert findings(source, "NN301") == []
+
+
+def test_lightning_manual_optimization_without_a_loop_is_clean():
+    source = """
+        import pytorch_lightning as pl
+
+        class GAN(pl.LightningModule):
+            def training_step(self, batch, batch_idx):
+                opt = self.optimizers()
+                loss = self.compute_loss(batch)
+                self.manual_backward(loss)
+                opt.step()
+                opt.zero_grad()
+    """
+    assert findings(source, "NN301") == []
