@@ -59,6 +59,7 @@ class Guard:
     """A branch between a call and its loop: an `if`/`else` body, an `except` handler, a nested loop body."""
 
     block: cst.CSTNode
+    owner: cst.CSTNode  # the `if`, `try` or loop statement the branch belongs to
     test: cst.BaseExpression | None  # the `if` test for an `if` body
     exits: bool  # the branch ends the iteration early (continue, break, return, raise)
     is_handler: bool = False
@@ -74,16 +75,16 @@ class Event:
     position: tuple[int, ...]  # source order; a helper's events sort at their call site
 
     def may_precede(self, later: Event) -> bool:
-        """Whether one pass can run `self` and then `later`: not exclusive branches, no early exit between."""
+        """Whether one pass can run `self` and then `later`: not on exclusive branches, no early exit between."""
         if self.position >= later.position:
             return False
         shared = 0
         for mine, theirs in zip(self.guards, later.guards):
             if mine.block is not theirs.block:
+                if mine.owner is theirs.owner:
+                    return False  # `if a: ... else: ...`, two handlers of one `try`
                 break
             shared += 1
-        if shared < min(len(self.guards), len(later.guards)):
-            return False  # `if a: ... else: ...`, or two separate `if`s
         return not any(guard.exits for guard in self.guards[shared:])
 
     @property
@@ -285,7 +286,7 @@ class TrainingLoops:
         for ancestor in self.facts.ancestors(node):
             if ancestor is region:
                 break
-            guard = _guard(ancestor, child)
+            guard = _guard(ancestor, child, self.facts.parent(ancestor))
             if guard is not None:
                 found.append(guard)
             child = ancestor
@@ -414,18 +415,18 @@ def training_loops(facts: Facts) -> TrainingLoops:
 _CACHE: weakref.WeakKeyDictionary[Facts, TrainingLoops] = weakref.WeakKeyDictionary()
 
 
-def _guard(ancestor: cst.CSTNode, child: cst.CSTNode) -> Guard | None:
+def _guard(ancestor: cst.CSTNode, child: cst.CSTNode, handler_try: cst.CSTNode | None) -> Guard | None:
     if isinstance(ancestor, cst.If):
         if child is ancestor.body:
-            return Guard(child, ancestor.test, _exits(child))
+            return Guard(child, ancestor, ancestor.test, _exits(child))
         if child is ancestor.orelse:
-            return Guard(child, None, _exits(child.body) if isinstance(child, cst.Else) else False)
+            return Guard(child, ancestor, None, _exits(child.body) if isinstance(child, cst.Else) else False)
     if isinstance(ancestor, cst.ExceptHandler) and child is ancestor.body:
-        return Guard(child, None, _exits(child), is_handler=True)
+        return Guard(child, handler_try, None, _exits(child), is_handler=True)
     if isinstance(ancestor, (cst.For, cst.While)) and child is ancestor.body:
-        return Guard(child, None, False, is_loop=True)
+        return Guard(child, ancestor, None, False, is_loop=True)
     if isinstance(ancestor, (cst.For, cst.While)) and child is ancestor.orelse:
-        return Guard(child, None, False)
+        return Guard(child, ancestor, None, False)
     return None
 
 
