@@ -1,0 +1,184 @@
+"""NN402: random augmentation in a validation/test pipeline makes every evaluation a different draw."""
+
+from tests.rules.helpers import findings, messages
+
+
+def test_random_crop_in_a_val_transform_is_flagged_at_the_random_step():
+    source = """
+        import torchvision.transforms as T
+
+        train_transform = T.Compose([T.RandomResizedCrop(224), T.RandomHorizontalFlip(), T.ToTensor()])
+        val_transform = T.Compose([T.RandomResizedCrop(224), T.ToTensor()])
+    """
+    assert findings(source, "NN402") == [(5, 28)]
+    assert messages(source, "NN402") == [
+        "`RandomResizedCrop` is random augmentation in a validation/test pipeline: metrics become noisy and "
+        "pessimistic — evaluate with deterministic transforms (resize, center crop, normalize)"
+    ]
+
+
+def test_tutorial_style_dict_of_transforms_flags_only_the_val_entry():
+    source = """
+        from torchvision import transforms
+
+        data_transforms = {
+            "train": transforms.Compose([transforms.RandomResizedCrop(224), transforms.RandomHorizontalFlip()]),
+            "val": transforms.Compose([transforms.Resize(256), transforms.ColorJitter(0.4, 0.4, 0.4)]),
+        }
+    """
+    assert findings(source, "NN402") == [(6, 56)]
+
+
+def test_test_set_built_with_the_shared_augmenting_transform():
+    source = """
+        import torchvision
+        import torchvision.transforms as transforms
+
+        transform = transforms.Compose([transforms.RandomCrop(32, padding=4), transforms.ToTensor()])
+        trainset = torchvision.datasets.CIFAR10(root="./data", train=True, download=True, transform=transform)
+        testset = torchvision.datasets.CIFAR10(root="./data", train=False, download=True, transform=transform)
+    """
+    assert findings(source, "NN402") == [(7, 11)]
+    assert messages(source, "NN402") == [
+        "this validation/test dataset uses `transform`, which applies random augmentation: metrics become noisy "
+        "and pessimistic — give it a deterministic eval transform"
+    ]
+
+
+def test_lightning_datamodule_validation_set_built_with_the_train_transform():
+    source = """
+        import lightning as L
+        from torchvision.datasets import ImageFolder
+
+        class ImageData(L.LightningDataModule):
+            def setup(self, stage):
+                self.train_ds = ImageFolder(self.root / "train", transform=self.train_transform)
+                self.val_ds = ImageFolder(self.root / "val", transform=self.train_transform)
+    """
+    assert findings(source, "NN402") == [(8, 23)]
+
+
+def test_else_branch_of_an_is_train_switch_is_the_eval_pipeline():
+    source = """
+        import albumentations as A
+
+        def build_transforms(is_train: bool):
+            if is_train:
+                return A.Compose([A.RandomResizedCrop(224, 224), A.HorizontalFlip(p=0.5)])
+            return A.Compose([A.Resize(256, 256), A.CenterCrop(224, 224)])
+
+        def get_valid_transforms():
+            return A.Compose([A.Resize(224, 224), A.HorizontalFlip(), A.Normalize()])
+    """
+    assert findings(source, "NN402") == [(10, 43)]
+
+
+def test_v2_random_transform_in_a_val_dataloader_method():
+    source = """
+        from torch.utils.data import DataLoader
+        from torchvision.transforms import v2
+        from torchvision.datasets import VOCSegmentation
+
+        class Data:
+            def val_dataloader(self):
+                ds = VOCSegmentation(self.root, image_set="val", transforms=v2.Compose([v2.RandomPhotometricDistort()]))
+                return DataLoader(ds, batch_size=8)
+    """
+    assert findings(source, "NN402") == [(8, 81)]
+
+
+def test_timm_training_transform_used_for_validation():
+    source = """
+        from timm.data import create_transform
+
+        val_transform = create_transform(224, is_training=True, auto_augment="rand-m9-mstd0.5")
+    """
+    assert findings(source, "NN402") == [(4, 17)]
+
+
+def test_deterministic_eval_pipeline_is_clean():
+    source = """
+        import torchvision.transforms as T
+
+        train_tf = T.Compose([T.RandomResizedCrop(224), T.RandomHorizontalFlip(), T.ToTensor()])
+        val_tf = T.Compose([T.Resize(256), T.CenterCrop(224), T.ToTensor()])
+    """
+    assert findings(source, "NN402") == []
+
+
+def test_fixed_flip_for_test_time_augmentation_is_clean():
+    source = """
+        import torchvision.transforms as T
+        import albumentations as A
+
+        test_flip = T.Compose([T.RandomHorizontalFlip(p=1.0), T.ToTensor()])
+        val_flip = A.Compose([A.HorizontalFlip(p=1), A.Normalize()])
+    """
+    assert findings(source, "NN402") == []
+
+
+def test_explicit_test_time_augmentation_is_clean():
+    source = """
+        import torchvision.transforms as T
+
+        tta_transforms = T.Compose([T.RandomResizedCrop(224), T.ToTensor()])
+        test_time_aug = T.RandomHorizontalFlip()
+    """
+    assert findings(source, "NN402") == []
+
+
+def test_random_transform_in_the_train_branch_of_a_ternary_is_clean():
+    source = """
+        import torchvision.transforms as T
+        from torchvision.datasets import CIFAR10
+
+        def make_dataset(root, train):
+            tf = T.Compose([T.RandomCrop(32, padding=4), T.ToTensor()]) if train else T.ToTensor()
+            return CIFAR10(root, train=train, transform=tf)
+    """
+    assert findings(source, "NN402") == []
+
+
+def test_train_dataset_with_augmentation_is_clean():
+    source = """
+        import torchvision
+        from torchvision import transforms
+
+        augment = transforms.Compose([transforms.RandomCrop(32, padding=4), transforms.ToTensor()])
+        trainset = torchvision.datasets.CIFAR10(root="./data", train=True, transform=augment)
+        val_split = torchvision.datasets.CIFAR10(root="./data", train=True, transform=augment)
+        testset = torchvision.datasets.CIFAR10(root="./data", train=False, transform=transforms.ToTensor())
+    """
+    assert findings(source, "NN402") == []
+
+
+def test_pytest_test_of_an_augmentation_is_clean():
+    source = """
+        import torchvision.transforms as T
+
+        def test_random_crop_keeps_the_size():
+            crop = T.RandomCrop(8)
+            assert crop(image).shape[-1] == 8
+    """
+    assert findings(source, "NN402") == []
+
+
+def test_a_local_class_named_like_a_random_transform_is_clean():
+    source = """
+        from .transforms import RandomCrop
+
+        class RandomErasing:
+            pass
+
+        val_transform = [RandomCrop(32), RandomErasing()]
+    """
+    assert findings(source, "NN402") == []
+
+
+def test_combined_train_val_name_says_neither():
+    source = """
+        import torchvision.transforms as T
+
+        train_val_transform = T.Compose([T.RandomCrop(32), T.ToTensor()])
+    """
+    assert findings(source, "NN402") == []
