@@ -70,36 +70,55 @@ class BatchCheck:
         reseed(self.device, self.seed)
         with torch.no_grad():
             result = inputs.call(self.model)
-        self.forward_passes += 1
+        self.forward_passes += max(1, round(inputs.batch_size / max(1, self.inputs.batch_size)))
         return self.outputs_of(result, inputs.batch_size)
+
+    def grad_forward(self, inputs: ModelInputs) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+        """(outputs, entry points) of one forward that records the graph for the probes."""
+        reseed(self.device, self.seed)
+        result, points = ProbeInputs(self.model, inputs).grad_forward()
+        self.forward_passes += 1
+        outputs = self.outputs_of(result, inputs.batch_size)
+        if not outputs:
+            raise ValueError(f"the model returned no tensor with the batch size {inputs.batch_size} in dim "
+                             f"{inputs.batch_dim}; pass output= to pick the tensor to check")
+        return outputs, points
 
     # -- the steps ---------------------------------------------------------------------------------
     def run(self) -> Report:
         inputs = self.inputs
-        baseline = self.forward(inputs)
-        if not baseline:
-            raise ValueError(f"the model returned no tensor with the batch size {inputs.batch_size} in dim "
-                             f"{inputs.batch_dim}; pass output= to pick the tensor to check")
-        inputs, baseline = self.drop_non_finite(inputs, baseline)
+        outputs, points = self.grad_forward(inputs)
+        if self.non_finite(inputs, outputs):
+            inputs = self.without_non_finite(inputs, outputs)
+            if inputs.batch_size < 2:
+                self.report.notes.append("fewer than two finite samples to compare: nothing checked")
+                return self.report
+            outputs, points = self.grad_forward(inputs)
         if inputs.batch_size < 2:
             self.report.notes.append("fewer than two samples to compare: nothing checked")
             return self.report
-        grad_leaks, gradient_probe, subsets = self.gradient_leaks(inputs)
-        if grad_leaks is not None and any(grad_leaks):
-            pairs = find_pairs(gradient_probe, subsets, grad_leaks)
-            self.backward_passes = gradient_probe.backward_passes
+        subsets = bit_subsets(inputs.batch_size)
+        probe, grad_leaks = self.gradient_leaks(inputs, outputs, points, subsets)
+        if probe is not None and any(grad_leaks):
+            pairs = find_pairs(probe, subsets, grad_leaks)
+            self.backward_passes = probe.backward_passes
             self.report_leak(inputs, pairs, "gradient")
             return self.report
-        forward_leaks = self.perturbation_leaks(inputs, baseline, subsets)
+        del outputs, points, probe  # free the graph before the forward perturbation
+        forward_leaks = self.perturbation_leaks(inputs, subsets)
         if forward_leaks:
             self.report_leak(inputs, forward_leaks, "perturbation")
         return self.report
 
-    def drop_non_finite(self, inputs: ModelInputs, baseline: list[torch.Tensor]):
+    def non_finite(self, inputs: ModelInputs, outputs: list[torch.Tensor]) -> bool:
+        return bool(_non_finite_rows([inputs.leaves[i] for i in inputs.batched()], inputs.batch_dim)
+                    or _non_finite_rows(outputs, inputs.batch_dim))
+
+    def without_non_finite(self, inputs: ModelInputs, outputs: list[torch.Tensor]) -> ModelInputs:
+        """Report NaN/Inf samples (NN908) and return the batch without them: compared bit for bit, a NaN
+        row would read as a leak."""
         bad_inputs = _non_finite_rows([inputs.leaves[i] for i in inputs.batched()], inputs.batch_dim)
-        bad_outputs = _non_finite_rows(baseline, inputs.batch_dim)
-        if not bad_inputs and not bad_outputs:
-            return inputs, baseline
+        bad_outputs = _non_finite_rows(outputs, inputs.batch_dim)
         cause = (f"input sample(s) {_rows_text(sorted(bad_inputs))} contain NaN/Inf" if bad_inputs
                  else "the inputs are finite")
         message = (f"{cause}; output row(s) {_rows_text(sorted(bad_outputs))} are non-finite — clean the data "
@@ -108,8 +127,7 @@ class BatchCheck:
         if bad_inputs:
             self.non_finite_spread(inputs, bad_inputs, bad_outputs)
         keep = [i for i in range(inputs.batch_size) if i not in bad_inputs | bad_outputs]
-        inputs = inputs.select(keep)
-        return inputs, self.forward(inputs)
+        return inputs.select(keep)
 
     def non_finite_spread(self, inputs: ModelInputs, bad_inputs: set[int], bad_outputs: set[int]) -> None:
         """Rows whose own input is finite but whose output is not, and which recover once the non-finite
@@ -128,31 +146,22 @@ class BatchCheck:
                 f"{_rows_text(spread)}: samples mix in the batch; keep each sample in its own row",
                 pairs=tuple((i, j) for i in spread for j in sources)))
 
-    def gradient_leaks(self, inputs: ModelInputs):
-        subsets = bit_subsets(inputs.batch_size)
-        probe_inputs = ProbeInputs(self.model, inputs)
-        self.forward_passes += 1 if probe_inputs.embedding_values else 0
-        if not len(probe_inputs):
+    def gradient_leaks(self, inputs: ModelInputs, outputs, points, subsets):
+        if not points:
             self.report.notes.append("no float input or embedding of batched ids: gradient probe skipped")
-            return None, None, subsets
-        points = [value.detach().clone().requires_grad_(True) for value in probe_inputs.values()]
-        reseed(self.device, self.seed)
-        with torch.enable_grad():
-            result = probe_inputs.run(points)
-        self.forward_passes += 1
-        outputs = [out for out in self.outputs_of(result, inputs.batch_size)
-                   if out.requires_grad and (out.is_floating_point() or out.is_complex())]
+            return None, None
+        outputs = [out for out in outputs if out.requires_grad and (out.is_floating_point() or out.is_complex())]
         if not outputs:
             self.report.notes.append("the outputs do not depend differentiably on the inputs: gradient probe skipped")
-            return None, None, subsets
+            return None, None
         probe = GradientProbe(outputs, points, inputs.batch_dim, self.generator, self.strategy, self.atol)
         leaks = probe.leaks(subsets)
         self.backward_passes = probe.backward_passes
         self.report.stats["vjp"] = probe.strategy_used
-        return leaks, probe, subsets
+        return probe, leaks
 
-    def perturbation_leaks(self, inputs: ModelInputs, baseline: list[torch.Tensor], subsets) -> list[tuple[int, int]]:
-        probe = PerturbationProbe(self.forward, inputs, baseline, self.generator, self.atol)
+    def perturbation_leaks(self, inputs: ModelInputs, subsets) -> list[tuple[int, int]]:
+        probe = PerturbationProbe(self.forward, inputs, self.generator, self.atol)
         leaks = probe.leaks(subsets)
         pairs: list[tuple[int, int]] = []
         for rows, receivers in zip(subsets, leaks):
@@ -165,7 +174,7 @@ class BatchCheck:
 
     # -- reporting ---------------------------------------------------------------------------------
     def report_leak(self, inputs: ModelInputs, pairs: list[tuple[int, int]], how: str) -> None:
-        culprit = self.attribute(inputs, pairs) if pairs else None
+        culprit = self.attribute(inputs, pairs, every_source=how != "gradient") if pairs else None
         if pairs:
             receiver = pairs[0][0]
             sources = [j for i, j in pairs if i == receiver]
@@ -188,15 +197,16 @@ class BatchCheck:
             "NN901", f"{what}{seen_by}{where}; {advice}", pairs=tuple(pairs),
             op=culprit.op if culprit else None, location=culprit.location if culprit else None))
 
-    def attribution_rows(self, inputs: ModelInputs, pairs: list[tuple[int, int]]):
+    def attribution_rows(self, inputs: ModelInputs, pairs: list[tuple[int, int]], every_source: bool):
         """A sub-batch whose size no other dim shares (so the batch axis can be followed), holding the pair."""
         taken = {n for tensor in (*self.model.parameters(), *self.model.buffers()) for n in tensor.shape}
         for leaf in inputs.leaves:
             if isinstance(leaf, torch.Tensor):
                 taken |= {n for d, n in enumerate(leaf.shape) if d != inputs.batch_dim}
         receiver, source = pairs[0]
-        sources = [source]
-        needed = [receiver, source]
+        # one source is enough for a gradient leak; coupling seen only by perturbation may need them all
+        sources = sorted({j for i, j in pairs if i == receiver}) if every_source else [source]
+        needed = [receiver, *sources]
         for size in range(inputs.batch_size, len(needed) - 1, -1):
             if size in taken or size < 2:
                 continue
@@ -221,8 +231,8 @@ class BatchCheck:
             sub.call(self.model)
         return collided
 
-    def attribute(self, inputs: ModelInputs, pairs: list[tuple[int, int]]) -> Culprit | None:
-        sub, sources = self.attribution_rows(inputs, pairs)
+    def attribute(self, inputs: ModelInputs, pairs: list[tuple[int, int]], every_source: bool) -> Culprit | None:
+        sub, sources = self.attribution_rows(inputs, pairs, every_source)
         if sub is None:
             self.report.notes.append("every batch size up to the batch's collides with another dim: no attribution")
             return None

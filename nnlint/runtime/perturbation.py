@@ -9,6 +9,7 @@ import torch
 
 from nnlint.runtime.batching import ModelInputs
 
+STACK = 13  # copies per stacked forward (batch, then the perturbed copies): bounds its memory
 RTOL = 1e-5  # relative to the output's scale: kernels may round differently, real coupling moves far more
 
 
@@ -36,21 +37,52 @@ class PerturbationProbe:
     """Forward runs of the model on the batch with some rows replaced by fresh data."""
 
     def __init__(self, run: Callable[[ModelInputs], list[torch.Tensor]], inputs: ModelInputs,
-                 baseline: list[torch.Tensor], generator: torch.Generator, atol: float = 0.0):
-        self.run, self.inputs, self.baseline = run, inputs, baseline
+                 generator: torch.Generator, atol: float = 0.0):
+        self.run, self.inputs = run, inputs
         self.generator, self.atol = generator, atol
-        self.forward_passes = 0
+        self._baseline: list[torch.Tensor] | None = None
+
+    @property
+    def baseline(self) -> list[torch.Tensor]:
+        """The batch's own outputs from a forward of its own size, for the one-subset-per-forward path."""
+        if self._baseline is None:
+            self._baseline = self.run(self.inputs)
+        return self._baseline
 
     def receivers(self, keep: Sequence[int]) -> set[int]:
         """Rows of `keep` whose output changes when every other row is replaced."""
         keep_set = set(keep)
         replaced = [i for i in range(self.inputs.batch_size) if i not in keep_set]
         outputs = self.run(self.inputs.with_fresh_rows(replaced, self.generator))
-        self.forward_passes += 1
         return changed_rows(self.baseline, outputs, self.inputs.batch_dim, self.atol) & keep_set
 
     def leaks(self, subsets: Sequence[Sequence[int]]) -> list[set[int]]:
+        """For each subset: its rows whose output changes when the other rows are replaced. A clean model
+        costs one stacked forward; only a difference there pays for one forward per subset."""
+        if self.stacked_all_equal(subsets):
+            return [set() for _ in subsets]
         return [self.receivers(rows) for rows in subsets]
+
+    def stacked_all_equal(self, subsets: Sequence[Sequence[int]]) -> bool:
+        """Run the batch and every perturbed copy as one batch, copies one after another, and compare each
+        copy's kept rows with the batch's own rows from that same forward (same kernels, same shapes).
+        False when anything differs or the model refuses the larger batch."""
+        size, dim = self.inputs.batch_size, self.inputs.batch_dim
+        perturbed = [(set(rows), self.inputs.with_fresh_rows([i for i in range(size) if i not in set(rows)],
+                                                             self.generator)) for rows in subsets]
+        for start in range(0, len(perturbed), STACK - 1):
+            group = perturbed[start:start + STACK - 1]
+            try:
+                outputs = self.run(ModelInputs.concat([self.inputs] + [copy for _, copy in group]))
+            except Exception:  # a model with a fixed batch size, or one that looks at the batch size
+                return False
+            if not outputs or any(out.shape[dim] != size * (len(group) + 1) for out in outputs):
+                return False
+            parts = [[out.narrow(dim, k * size, size) for out in outputs] for k in range(len(group) + 1)]
+            for k, (rows, _) in enumerate(group, 1):
+                if changed_rows(parts[0], parts[k], dim, self.atol) & rows:
+                    return False
+        return True
 
     def sources_of(self, receiver: int, candidates: list[int]) -> list[int]:
         """Bisect the rows whose replacement changes `receiver`'s output, down to one row if one suffices."""
@@ -67,5 +99,4 @@ class PerturbationProbe:
 
     def _moves(self, receiver: int, replaced: list[int]) -> bool:
         outputs = self.run(self.inputs.with_fresh_rows(replaced, self.generator))
-        self.forward_passes += 1
         return receiver in changed_rows(self.baseline, outputs, self.inputs.batch_dim, self.atol)

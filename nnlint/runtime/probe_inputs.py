@@ -23,10 +23,11 @@ _EMBEDDINGS = {F.embedding, torch.embedding, F.embedding_bag}
 class _EmbeddingTap(TorchFunctionMode):
     """Records (or replaces, in call order) the outputs of embedding lookups of batched integer ids."""
 
-    def __init__(self, batch_dim: int, batch_size: int, id_ndims: set[int], replacements: list | None = None):
+    def __init__(self, batch_dim: int, batch_size: int, id_ndims: set[int], replacements: list | None = None,
+                 make_leaves: bool = False):
         super().__init__()
         self.batch_dim, self.batch_size, self.id_ndims = batch_dim, batch_size, id_ndims
-        self.replacements = replacements
+        self.replacements, self.make_leaves = replacements, make_leaves
         self.recorded: list[torch.Tensor] = []
 
     def _is_batched_lookup(self, func: Callable, args: tuple, kwargs: dict) -> bool:
@@ -43,6 +44,8 @@ class _EmbeddingTap(TorchFunctionMode):
         out = func(*args, **kwargs)
         if self._is_batched_lookup(func, args, kwargs):
             index = len(self.recorded)
+            if self.make_leaves:  # the lookup's output becomes a leaf the probe can differentiate against
+                out = out.detach().requires_grad_(True)
             self.recorded.append(out)
             if self.replacements is not None and index < len(self.replacements):
                 return self.replacements[index]
@@ -57,13 +60,18 @@ class ProbeInputs:
         batched = inputs.batched()
         self.float_slots = [i for i in batched if inputs.leaves[i].is_floating_point()]
         int_slots = [i for i in batched if not inputs.leaves[i].is_floating_point()]
+        self.int_slots = int_slots
         self.id_ndims = {inputs.leaves[i].dim() for i in int_slots}
-        self.embedding_values: list[torch.Tensor] = []
-        if int_slots:
-            tap = _EmbeddingTap(inputs.batch_dim, inputs.batch_size, self.id_ndims)
+        self._embedding_values: list[torch.Tensor] | None = None if int_slots else []
+
+    @property
+    def embedding_values(self) -> list[torch.Tensor]:
+        if self._embedding_values is None:  # one forward records what the lookups return
+            tap = _EmbeddingTap(self.inputs.batch_dim, self.inputs.batch_size, self.id_ndims)
             with torch.no_grad(), tap:
-                inputs.call(model)
-            self.embedding_values = [t.detach() for t in tap.recorded]
+                self.inputs.call(self.model)
+            self._embedding_values = [t.detach() for t in tap.recorded]
+        return self._embedding_values
 
     def values(self) -> list[torch.Tensor]:
         """The current values at every entry point (float inputs first, then embedding outputs)."""
@@ -71,6 +79,22 @@ class ProbeInputs:
 
     def __len__(self) -> int:
         return len(self.float_slots) + len(self.embedding_values)
+
+    def grad_forward(self) -> tuple[Any, list[torch.Tensor]]:
+        """One forward whose entry points are fresh leaves requiring grad: (result, entry points).
+        Embedding outputs become leaves as the forward runs, so token models need no extra forward."""
+        leaves = list(self.inputs.leaves)
+        points = []
+        for slot in self.float_slots:
+            leaves[slot] = leaves[slot].detach().clone().requires_grad_(True)
+            points.append(leaves[slot])
+        with torch.enable_grad():
+            if not self.int_slots:
+                return self.inputs.call(self.model, leaves), points
+            tap = _EmbeddingTap(self.inputs.batch_dim, self.inputs.batch_size, self.id_ndims, make_leaves=True)
+            with tap:
+                result = self.inputs.call(self.model, leaves)
+        return result, points + tap.recorded
 
     def run(self, points: list[torch.Tensor], inputs: ModelInputs | None = None) -> Any:
         """Forward with `points` in place of the entry-point values."""
