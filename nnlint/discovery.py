@@ -45,7 +45,10 @@ class _GitIgnores:
         return False
 
     def load_parents(self, directory: Path) -> None:
-        """.gitignore files above the starting directory, up to the repository root."""
+        """.gitignore files above the starting directory, up to the repository root.
+
+        A directory named on the command line that they ignore is linted all the same: then they are dropped.
+        """
         chain = []
         for parent in [directory, *directory.parents]:
             chain.append(parent)
@@ -55,6 +58,8 @@ class _GitIgnores:
             chain = [directory]
         for parent in reversed(chain):
             self.enter(parent)
+        if self.ignored(directory, True):
+            self._specs.clear()
 
 
 def discover(paths: list[str], settings: Settings) -> Iterator[Path]:
@@ -73,6 +78,7 @@ def _walk(top: Path, settings: Settings, exclude: pathspec.PathSpec) -> Iterator
     gitignores = _GitIgnores()
     if settings.respect_gitignore:
         gitignores.load_parents(top.resolve())
+    excluded = _Excluder(top, settings.root, exclude)
     for directory, dirnames, filenames in os.walk(top):
         here = Path(directory)
         if settings.respect_gitignore and here != top:
@@ -80,24 +86,42 @@ def _walk(top: Path, settings: Settings, exclude: pathspec.PathSpec) -> Iterator
         dirnames[:] = sorted(
             name
             for name in dirnames
-            if not _excluded(here / name, True, settings, exclude)
+            if not excluded(here / name, True)
             and not (settings.respect_gitignore and gitignores.ignored((here / name).resolve(), True))
         )
         for name in sorted(filenames):
             if not name.endswith(".py"):
                 continue
             path = here / name
-            if _excluded(path, False, settings, exclude):
+            if excluded(path, False):
                 continue
             if settings.respect_gitignore and gitignores.ignored(path.resolve(), False):
                 continue
             yield path
 
 
-def _excluded(path: Path, is_dir: bool, settings: Settings, exclude: pathspec.PathSpec) -> bool:
-    try:
-        relative = path.resolve().relative_to(settings.root).as_posix()
-    except ValueError:
-        relative = path.as_posix()
-    suffix = "/" if is_dir else ""
-    return exclude.match_file(relative + suffix) or exclude.match_file(path.name + suffix)
+class _Excluder:
+    """Exclude patterns, matched below the directory being walked and relative to the project root.
+
+    A directory named on the command line is linted even where it lies inside an excluded one
+    (`nnlint .venv/lib/python3.11/site-packages/torch`): then only what lies below it is matched.
+    """
+
+    def __init__(self, top: Path, root: Path, spec: pathspec.PathSpec) -> None:
+        self.top = top.resolve()
+        self.spec = spec
+        self.root: Path | None = None
+        try:
+            top_from_root = self.top.relative_to(root)
+        except ValueError:
+            return
+        if not (top_from_root.parts and spec.match_file(top_from_root.as_posix() + "/")):
+            self.root = root
+
+    def __call__(self, path: Path, is_dir: bool) -> bool:
+        suffix = "/" if is_dir else ""
+        resolved = path.resolve()
+        candidates = [resolved.relative_to(self.top).as_posix()]
+        if self.root is not None:
+            candidates.append(resolved.relative_to(self.root).as_posix())
+        return any(self.spec.match_file(candidate + suffix) for candidate in candidates)

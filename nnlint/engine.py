@@ -17,6 +17,7 @@ from nnlint.rules import static_rules
 from nnlint.rules.base import Report, Rule, RuleInfo
 from nnlint.rules.engine_codes import SYNTAX_ERROR, UNREADABLE
 from nnlint.suppression import parse_suppressions
+from nnlint.walk import visit_batched
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ def lint_source(path: str, source: str, selection: Selection) -> list[Diagnostic
     if any(visitor.get_inherited_dependencies() for visitor in visitors):
         MetadataWrapper(module, unsafe_skip_copy=True).visit_batched(visitors)
     else:
-        cst.visit_batched(module, visitors)
+        visit_batched(module, visitors)
     reports = [(visitor.info(), report) for visitor in visitors for report in visitor.reports]
     if not reports:
         return []

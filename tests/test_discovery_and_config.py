@@ -115,3 +115,13 @@ def test_no_cache_writes_nothing(nnlint, write, tmp_path):
     write("model.py", VIEW_BUG)
     nnlint("model.py", "--no-cache")
     assert not (tmp_path / ".nnlint_cache").exists()
+
+
+def test_a_named_directory_inside_an_ignored_one_is_walked(nnlint, write, tmp_path):
+    (tmp_path / ".git").mkdir()
+    write(".gitignore", "vendor/\n")
+    write("vendor/lib/site-packages/pkg/model.py", VIEW_BUG)
+    write("vendor/lib/site-packages/pkg/__pycache__/model.py", VIEW_BUG)
+    assert _files(nnlint("vendor/lib/site-packages/pkg", "--output-format", "json")) == [
+        "vendor/lib/site-packages/pkg/model.py"
+    ]

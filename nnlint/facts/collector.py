@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from nnlint.facts.imports import ImportTable, dotted
+from nnlint.walk import walk
 
 Scope = cst.Module | cst.FunctionDef | cst.Lambda
 
@@ -23,46 +24,41 @@ class Binding:
     statement: cst.CSTNode
 
 
-class _Collector(cst.CSTVisitor):
+class _Collector:
+    """Fills a Facts object in one walk: parents, source order, scopes, imports, assignments."""
+
     def __init__(self, facts: Facts) -> None:
-        super().__init__()
         self.facts = facts
         self.stack: list[cst.CSTNode] = []
         self.scopes: list[Scope] = []
         self.classes: list[cst.ClassDef] = []
 
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        self.facts._order[node] = len(self.facts._order)
+    def on_visit(self, node: cst.CSTNode) -> None:
+        facts = self.facts
+        facts._order[node] = len(facts._order)
         if self.stack:
-            self.facts._parents[node] = self.stack[-1]
+            facts._parents[node] = self.stack[-1]
         self.stack.append(node)
         if isinstance(node, (cst.Module, cst.FunctionDef, cst.Lambda)):
             self.scopes.append(node)
         elif isinstance(node, cst.ClassDef):
             self.classes.append(node)
-        return super().on_visit(node)
-
-    def on_leave(self, original_node: cst.CSTNode) -> None:
-        super().on_leave(original_node)
-        self.stack.pop()
-        if isinstance(original_node, (cst.Module, cst.FunctionDef, cst.Lambda)):
-            self.scopes.pop()
-        elif isinstance(original_node, cst.ClassDef):
-            self.classes.pop()
-
-    def visit_Import(self, node: cst.Import) -> None:
-        self.facts.imports.add_import(node)
-
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-        self.facts.imports.add_import_from(node)
-
-    def visit_Assign(self, node: cst.Assign) -> None:
-        for target in node.targets:
-            self._bind(target.target, node.value, node)
-
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        if node.value is not None:
+        elif isinstance(node, cst.Assign):
+            for target in node.targets:
+                self._bind(target.target, node.value, node)
+        elif isinstance(node, cst.AnnAssign) and node.value is not None:
             self._bind(node.target, node.value, node)
+        elif isinstance(node, cst.Import):
+            facts.imports.add_import(node)
+        elif isinstance(node, cst.ImportFrom):
+            facts.imports.add_import_from(node)
+
+    def on_leave(self, node: cst.CSTNode) -> None:
+        self.stack.pop()
+        if isinstance(node, (cst.Module, cst.FunctionDef, cst.Lambda)):
+            self.scopes.pop()
+        elif isinstance(node, cst.ClassDef):
+            self.classes.pop()
 
     def _bind(self, target: cst.BaseExpression, value: cst.BaseExpression, statement: cst.CSTNode) -> None:
         if isinstance(target, (cst.Tuple, cst.List)):
@@ -89,7 +85,8 @@ class Facts:
         self._order: dict[cst.CSTNode, int] = {}
         self._bindings: dict[Scope, dict[str, list[Binding]]] = defaultdict(lambda: defaultdict(list))
         self._attributes: dict[cst.ClassDef, dict[str, list[Binding]]] = defaultdict(lambda: defaultdict(list))
-        module.visit(_Collector(self))
+        collector = _Collector(self)
+        walk(module, collector.on_visit, collector.on_leave)
 
     # names -----------------------------------------------------------------
     def qualified_name(self, expr: cst.BaseExpression) -> str | None:

@@ -1,0 +1,102 @@
+"""A fast read-only traversal of a libcst tree.
+
+libcst's own `visit` rebuilds every node on the way back up (so that transformers and visitors share one
+code path); for read-only passes that costs more than parsing. This walker reads the child fields
+directly — about 3x faster — and dispatches `visit_<Node>` / `leave_<Node>` methods like
+`libcst.visit_batched`. Children come in source order for the statements and expressions rules care about.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable, Iterator
+from functools import cache
+
+import libcst as cst
+
+# Where a node's dataclass fields are not in source order, the order that is.
+_SOURCE_ORDER = {
+    cst.FunctionDef: ("leading_lines", "decorators", "lines_after_decorators", "asynchronous", "name",
+                      "type_parameters", "params", "returns", "body"),
+    cst.ClassDef: ("leading_lines", "decorators", "lines_after_decorators", "name", "type_parameters", "bases",
+                   "keywords", "body"),
+    cst.IfExp: ("body", "test", "orelse"),
+    cst.ExceptHandler: ("leading_lines", "type", "name", "body"),
+    cst.ExceptStarHandler: ("leading_lines", "type", "name", "body"),
+}
+
+Callback = Callable[[cst.CSTNode], object]
+
+
+@cache
+def _child_fields(node_type: type) -> tuple[str, ...]:
+    names = [field.name for field in dataclasses.fields(node_type)]
+    ordered = [name for name in _SOURCE_ORDER.get(node_type, ()) if name in names]
+    return (*ordered, *(name for name in names if name not in ordered))
+
+
+def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    for name in _child_fields(type(node)):
+        value = getattr(node, name)
+        if isinstance(value, cst.CSTNode):
+            yield value
+        elif isinstance(value, (tuple, list)):
+            for item in value:
+                if isinstance(item, cst.CSTNode):
+                    yield item
+
+
+def walk(root: cst.CSTNode, on_visit: Callback, on_leave: Callback | None = None) -> None:
+    """Pre-order `on_visit`, post-order `on_leave`; iterative, so deep nesting cannot overflow the stack."""
+    on_visit(root)
+    stack: list[tuple[cst.CSTNode, Iterator[cst.CSTNode]]] = [(root, children(root))]
+    while stack:
+        node, pending = stack[-1]
+        child = next(pending, None)
+        if child is None:
+            stack.pop()
+            if on_leave is not None:
+                on_leave(node)
+            continue
+        on_visit(child)
+        stack.append((child, children(child)))
+
+
+@cache
+def _hook_names(visitor_type: type) -> tuple[str, ...]:
+    return tuple(
+        name
+        for name in dir(visitor_type)
+        if (name.startswith("visit_") or name.startswith("leave_"))
+        and callable(getattr(visitor_type, name))
+        and not getattr(getattr(visitor_type, name), "_is_no_op", False)
+    )
+
+
+def _is_node_name(name: str) -> bool:
+    node_type = getattr(cst, name, None)
+    return isinstance(node_type, type) and issubclass(node_type, cst.CSTNode)
+
+
+def visit_batched(root: cst.CSTNode, visitors: Iterable[cst.BatchableCSTVisitor]) -> None:
+    """Run every visitor's `visit_<Node>` / `leave_<Node>` methods in one traversal."""
+    visit: dict[str, list[Callback]] = {}
+    leave: dict[str, list[Callback]] = {}
+    for visitor in visitors:
+        for name in _hook_names(type(visitor)):
+            kind, _, node_name = name.partition("_")
+            if "_" in node_name and _is_node_name(node_name.partition("_")[0]):
+                raise TypeError(f"{type(visitor).__name__}.{name}: attribute hooks are not supported")
+            if not _is_node_name(node_name):
+                continue
+            (visit if kind == "visit" else leave).setdefault(node_name, []).append(getattr(visitor, name))
+
+    def on_visit(node: cst.CSTNode) -> None:
+        for method in visit.get(type(node).__name__, ()):
+            method(node)
+
+    def on_leave(node: cst.CSTNode) -> None:
+        for method in leave.get(type(node).__name__, ()):
+            method(node)
+
+    walk(root, on_visit, on_leave if leave else None)
