@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import libcst as cst
+
+from nnlint.walk import children, walk
 
 _SPATIAL_WORDS = frozenset(
     {
@@ -21,26 +24,14 @@ def is_spatial_word(identifier: str) -> bool:
     return any(part in _SPATIAL_WORDS for part in re.split(r"[_\W]+", identifier.lower()) if part)
 
 
-class SpatialMentions(cst.CSTVisitor):
-    """Collects the spatial-target names, string keys and target containers used in a subtree."""
+@dataclass
+class SpatialMentions:
+    """Whether a subtree names a spatial target (`boxes`, `"masks"`) or a target container (`target`)."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.spatial = False
-        self.container = False
+    spatial: bool = False
+    container: bool = False
 
-    def visit_Name(self, node: cst.Name) -> None:
-        self._see(node.value)
-
-    def visit_Attribute(self, node: cst.Attribute) -> None:
-        self._see(node.attr.value)
-
-    def visit_SimpleString(self, node: cst.SimpleString) -> None:
-        value = node.evaluated_value
-        if isinstance(value, str) and len(value) < 40:
-            self._see(value)
-
-    def _see(self, identifier: str) -> None:
+    def see(self, identifier: str) -> None:
         if is_spatial_word(identifier):
             self.spatial = True
         elif identifier.lower() in _TARGET_CONTAINERS:
@@ -48,8 +39,23 @@ class SpatialMentions(cst.CSTVisitor):
 
 
 def mentions(node: cst.CSTNode) -> SpatialMentions:
+    """Names, attributes and short string keys in `node`; the names of called functions do not count
+    (`fill_none_with_masks(x)` is not a mask)."""
     found = SpatialMentions()
-    node.visit(found)
+    called: set[int] = set()
+
+    def on_visit(child: cst.CSTNode) -> None:
+        if isinstance(child, cst.Call):
+            func = child.func
+            called.add(id(func.attr if isinstance(func, cst.Attribute) else func))
+        elif isinstance(child, cst.Name) and id(child) not in called:
+            found.see(child.value)
+        elif isinstance(child, cst.SimpleString):
+            value = child.evaluated_value
+            if isinstance(value, str) and len(value) < 40:
+                found.see(value)
+
+    walk(node, on_visit)
     return found
 
 
@@ -59,24 +65,23 @@ def returns_spatial_targets(function: cst.FunctionDef) -> bool:
     `return img, boxes` and `return {"image": img, "masks": m}` do; so does `return img, target` when
     the function fills `target["boxes"]` (a detection target dict); `return img, label` does not.
     """
-    returned = _ReturnValues()
-    function.body.visit(returned)
-    if not returned.values:
+    values = return_values(function)
+    if not values:
         return False
-    in_return = [mentions(value) for value in returned.values]
+    in_return = [mentions(value) for value in values]
     if any(found.spatial for found in in_return):
         return True
     return any(found.container for found in in_return) and mentions(function.body).spatial
 
 
-class _ReturnValues(cst.CSTVisitor):
-    def __init__(self) -> None:
-        super().__init__()
-        self.values: list[cst.BaseExpression] = []
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False  # a nested function's returns are its own
-
-    def visit_Return(self, node: cst.Return) -> None:
-        if node.value is not None:
-            self.values.append(node.value)
+def return_values(function: cst.FunctionDef) -> list[cst.BaseExpression]:
+    """What the function's own `return` statements return (not those of nested functions)."""
+    values: list[cst.BaseExpression] = []
+    stack: list[cst.CSTNode] = [function.body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Return) and node.value is not None:
+            values.append(node.value)
+        elif not isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+            stack.extend(children(node))
+    return values

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cached_property
 
 import libcst as cst
@@ -27,6 +28,8 @@ _V1_FLIPS = frozenset(
     for module in ("", "transforms.")
     for name in ("RandomHorizontalFlip", "RandomVerticalFlip")
 )
+_IMAGE_NAME = re.compile(r"(^|_)(img|imgs|image|images|im|frame|frames|picture|pic|photo|rgb|pixels)(_|$|\d)", re.I)
+_AUGMENTING_FUNCTION = re.compile(r"getitem|augment|transform|flip|mirror|__call__|load_item|load_sample", re.I)
 _TRANSFORM_WORDS = ("transform", "transforms", "aug", "augment", "augmentation", "tfm", "tfms")
 
 MESSAGE = (
@@ -76,11 +79,15 @@ class FlipWithoutTarget(Rule):
         return None
 
     def _check_flip(self, node: cst.CSTNode, flipped: cst.BaseExpression) -> None:
-        name = dotted(flipped) or ""
-        if is_spatial_word(name.rsplit(".", 1)[-1]):
+        name = (dotted(flipped) or "").rsplit(".", 1)[-1]
+        if is_spatial_word(name):
             return  # this flips a target
         function = self.facts.enclosing_function(node)
-        if function is None or not returns_spatial_targets(function):
+        if function is None:
+            return
+        if not (_IMAGE_NAME.search(name) or _AUGMENTING_FUNCTION.search(function.name.value)):
+            return  # a flip of some tensor (a sequence, a kernel) outside data augmentation
+        if not returns_spatial_targets(function):
             return
         if not self._targets_touched_with(node):
             self.report(node, MESSAGE)

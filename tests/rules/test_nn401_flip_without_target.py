@@ -158,6 +158,20 @@ CLEAN = {
             def __getitem__(self, i):
                 return self.transform(self.images[i]), self.labels[i]
     """,
+    "reversing a sequence in a function that calls a mask helper": """
+        import torch
+
+        def backward(ctx, grads, masks):
+            flat = [torch.flip(x, (0,)) for x in grads]
+            return (*flat, *fill_none_with_masks(grads, masks))
+    """,
+    "flipping a kernel": """
+        import torch
+
+        def correlate(kernel, boxes):
+            weight = torch.flip(kernel, dims=[-1, -2])
+            return weight, boxes
+    """,
     "test-time augmentation without targets": """
         import torch
 
