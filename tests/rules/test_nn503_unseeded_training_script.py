@@ -1,0 +1,223 @@
+"""NN503: a training script that never seeds torch cannot reproduce a single run."""
+
+from tests.rules.helpers import findings, messages
+
+
+def test_script_with_a_main_guard_is_flagged_at_the_guard():
+    source = """
+        import torch
+        import torch.nn.functional as F
+
+        def main():
+            model = torch.nn.Linear(10, 2)
+            optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+            for epoch in range(10):
+                for x, y in loader:
+                    optimizer.zero_grad()
+                    loss = F.cross_entropy(model(x), y)
+                    loss.backward()
+                    optimizer.step()
+
+        if __name__ == "__main__":
+            main()
+    """
+    assert findings(source, "NN503") == [(15, 4)]
+    assert messages(source, "NN503") == [
+        "this training script never seeds torch, so weight init, shuffling and dropout differ on every run "
+        "— call `torch.manual_seed(seed)` (or `lightning.seed_everything(seed)`) before building the model"
+    ]
+
+
+def test_notebook_style_loop_at_module_level_is_flagged_at_the_epoch_loop():
+    source = """
+        import torch
+        from torch.nn import functional
+
+        model = torch.nn.Linear(10, 2)
+        optimizer = torch.optim.Adam(model.parameters(), lr=3e-4)
+        for epoch in range(5):
+            for x, y in loader:
+                optimizer.zero_grad()
+                functional.cross_entropy(model(x), y).backward()
+                optimizer.step()
+    """
+    assert findings(source, "NN503") == [(7, 1)]
+
+
+def test_amp_loop_with_gradient_accumulation_called_from_an_unguarded_main():
+    source = """
+        import torch
+
+        def train(model, loader, optimizer, accum=4):
+            scaler = torch.cuda.amp.GradScaler()
+            for i, (x, y) in enumerate(loader):
+                with torch.autocast("cuda"):
+                    loss = model(x, y) / accum
+                scaler.scale(loss).backward()
+                if (i + 1) % accum == 0:
+                    scaler.step(optimizer)
+                    scaler.update()
+                    optimizer.zero_grad()
+
+        train(build_model(), build_loader(), build_optimizer())
+    """
+    assert findings(source, "NN503") == [(6, 5)]
+
+
+def test_seeding_python_and_numpy_only_is_still_flagged():
+    source = """
+        import random
+        import numpy as np
+        import torch
+
+        def set_seed(seed):
+            random.seed(seed)
+            np.random.seed(seed)
+
+        def main():
+            set_seed(0)
+            generator = torch.Generator().manual_seed(0)
+            for x, y in loader:
+                loss = criterion(model(x), y)
+                loss.backward()
+                optimizer.step()
+                optimizer.zero_grad()
+
+        if __name__ == "__main__":
+            main()
+    """
+    assert findings(source, "NN503") == [(19, 4)]
+
+
+def test_while_loop_over_steps_with_a_helper_step_function():
+    source = """
+        import torch
+
+        def step(batch):
+            loss = model(batch).mean()
+            loss.backward()
+            optimizer.step()
+            optimizer.zero_grad()
+
+        def main():
+            it = 0
+            while it < 1000:
+                step(next(batches))
+                it += 1
+
+        if __name__ == '__main__':
+            main()
+    """
+    assert findings(source, "NN503") == [(16, 4)]
+
+
+def test_torch_manual_seed_keeps_the_script_clean():
+    source = """
+        import torch
+
+        def main():
+            torch.manual_seed(0)
+            for x, y in loader:
+                optimizer.zero_grad()
+                criterion(model(x), y).backward()
+                optimizer.step()
+
+        if __name__ == "__main__":
+            main()
+    """
+    assert findings(source, "NN503") == []
+
+
+def test_lightning_seed_everything_is_clean():
+    source = """
+        import lightning as L
+
+        L.seed_everything(42)
+        for x, y in loader:
+            optimizer.zero_grad()
+            criterion(model(x), y).backward()
+            optimizer.step()
+    """
+    assert findings(source, "NN503") == []
+
+
+def test_local_set_seed_that_seeds_torch_is_clean():
+    source = """
+        import random
+        import numpy as np
+        import torch
+
+        def seed_everything(seed):
+            random.seed(seed)
+            np.random.seed(seed)
+            torch.manual_seed(seed)
+            torch.cuda.manual_seed_all(seed)
+
+        if __name__ == "__main__":
+            seed_everything(1)
+            for x, y in loader:
+                optimizer.zero_grad()
+                criterion(model(x), y).backward()
+                optimizer.step()
+    """
+    assert findings(source, "NN503") == []
+
+
+def test_imported_seed_helper_is_trusted():
+    source = """
+        from utils import set_seed
+
+        def main(args):
+            set_seed(args.seed)
+            for x, y in loader:
+                optimizer.zero_grad()
+                criterion(model(x), y).backward()
+                optimizer.step()
+
+        if __name__ == "__main__":
+            main(parse_args())
+    """
+    assert findings(source, "NN503") == []
+
+
+def test_library_module_with_a_train_one_epoch_function_is_clean():
+    source = """
+        def train_one_epoch(model, loader, optimizer, criterion):
+            model.train()
+            for x, y in loader:
+                optimizer.zero_grad()
+                criterion(model(x), y).backward()
+                optimizer.step()
+    """
+    assert findings(source, "NN503") == []
+
+
+def test_lightning_training_step_without_a_loop_is_clean():
+    source = """
+        import lightning as L
+
+        class Model(L.LightningModule):
+            def training_step(self, batch, batch_idx):
+                x, y = batch
+                return self.criterion(self(x), y)
+
+        if __name__ == "__main__":
+            L.Trainer(max_epochs=3).fit(Model())
+    """
+    assert findings(source, "NN503") == []
+
+
+def test_evaluation_script_without_a_step_is_clean():
+    source = """
+        import torch
+
+        @torch.no_grad()
+        def evaluate(model, loader):
+            model.eval()
+            for x, y in loader:
+                correct += (model(x).argmax(1) == y).sum().item()
+
+        if __name__ == "__main__":
+            evaluate(load_model(), loader)
+    """
+    assert findings(source, "NN503") == []
