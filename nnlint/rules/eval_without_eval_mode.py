@@ -1,0 +1,25 @@
+"""NN601: evaluating with the model still in training mode: dropout active, BatchNorm using batch stats."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from nnlint.facts.evaluation import established, evaluation_loops, sets_eval_mode
+from nnlint.rules.base import Rule
+
+MESSAGE = (
+    "this loop evaluates on `{loader}` but the model is never put in eval mode, so dropout stays on and "
+    "BatchNorm uses batch statistics — call `model.eval()` before the loop"
+)
+
+
+class EvalWithoutEvalMode(Rule):
+    code = "NN601"
+    name = "eval-without-eval-mode"
+    summary = "Evaluation over a val/test loader without `model.eval()`"
+    triggers = ("val", "test", "dev", "holdout", "heldout")
+
+    def visit_Module(self, node: cst.Module) -> None:
+        for loop in evaluation_loops(self.facts):
+            if not established(self.facts, loop.node, lambda at: sets_eval_mode(self.facts, at)):
+                self.report(loop.node, MESSAGE.format(loader=loop.iterable_name))
