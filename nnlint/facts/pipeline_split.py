@@ -20,6 +20,7 @@ Split = Literal["train", "eval"]
 
 _FLAG_KEYWORDS = frozenset({"train", "is_train", "training", "is_training"})
 _SPLIT_KEYWORDS = frozenset({"split", "image_set", "subset", "mode", "phase", "stage"})
+_PIPELINE_WORDS = ("transform", "tf", "tfm", "aug", "loader", "dataloader", "dl", "dataset", "ds", "data", "preprocess")
 _FLIPPED: dict[str | None, Split | None] = {"train": "eval", "eval": "train", None: None}
 
 
@@ -66,9 +67,23 @@ def _says(node: cst.CSTNode, child: cst.CSTNode) -> Split | None:
         return _targets_split([node.target])
     if isinstance(node, (cst.If, cst.IfExp)):
         return _branch_split(node, child)
-    if isinstance(node, cst.FunctionDef) and not node.name.value.startswith("test"):
-        return name_split(node.name.value)  # `def test_...` is a pytest test, not a test split
+    if isinstance(node, cst.FunctionDef):
+        return _function_split(node.name.value)
     return None
+
+
+def _function_split(name: str) -> Split | None:
+    """`val_dataloader`, `get_valid_transforms`: a function that builds a pipeline says which one.
+
+    Other functions do not: `eval_robustness` may apply random transforms on purpose, and `test_crop`
+    is a pytest test, not a test split.
+    """
+    if name.startswith("test") and name != "test_dataloader":
+        return None
+    words = name.lower().split("_")
+    if not any(word.startswith(_PIPELINE_WORDS) for word in words):
+        return None
+    return name_split(name)
 
 
 def _call_split(call: cst.Call) -> Split | None:

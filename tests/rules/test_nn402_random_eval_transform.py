@@ -182,3 +182,27 @@ def test_combined_train_val_name_says_neither():
         train_val_transform = T.Compose([T.RandomCrop(32), T.ToTensor()])
     """
     assert findings(source, "NN402") == []
+
+
+def test_lightning_test_dataloader_hook_is_an_eval_pipeline():
+    source = """
+        import torchvision.transforms as T
+        from torch.utils.data import DataLoader
+        from torchvision.datasets import ImageFolder
+
+        class Data:
+            def test_dataloader(self):
+                return DataLoader(ImageFolder(self.test_dir, transform=T.TrivialAugmentWide()), batch_size=64)
+    """
+    assert findings(source, "NN402") == [(8, 64)]
+
+
+def test_robustness_evaluation_that_perturbs_on_purpose_is_clean():
+    source = """
+        import torchvision.transforms as T
+
+        def eval_robustness(model, images):
+            for perturbation in [T.RandomRotation(15), T.ColorJitter(0.5, 0.5)]:
+                score(model, perturbation(images))
+    """
+    assert findings(source, "NN402") == []
