@@ -49,33 +49,42 @@ def sets_eval_mode(facts: Facts, node: cst.CSTNode) -> bool:
 
 
 def runs_without_grad(facts: Facts, node: cst.CSTNode) -> bool:
-    """Under `no_grad`/`inference_mode` (block or decorator), or its function turns grads off somewhere.
-
-    Anywhere in the function is deliberately loose: `with torch.no_grad():` inside the loop body, or
-    `torch.set_grad_enabled(False)` before it, both count.
-    """
+    """Under `no_grad`/`inference_mode` (block or decorator), after `torch.set_grad_enabled(False)` in its
+    function, or, for a loop, with a `no_grad` block inside its body."""
     loops = training_loops(facts)
     if loops.runs_without_grad(node):
         return True
-    return any(loops.disables_grad(call) for call in loops.calls_within(facts.scope_of(node)))
+    if isinstance(node, cst.For) and any(loops.disables_grad(call) for call in loops.calls_within(node.body)):
+        return True
+    return any(
+        loops.disables_grad(call) and (facts.call_name(call) or "").endswith("set_grad_enabled")
+        for call in loops.calls_within(facts.scope_of(node))
+    )
 
 
 def _is_evaluation(facts: Facts, loop: Loop) -> bool:
     if not isinstance(loop.node, cst.For) or loop.has(BACKWARD, *STEPS) or _in_lightning_module(facts, loop.node):
         return False
+    function = facts.enclosing_function(loop.node)
+    if function is not None and any(_wants_grad(d.decorator) for d in function.decorators):
+        return False
     name = loop.iterable_name
     if name is None:
         return False
     if loop.split != "eval":
-        function = facts.enclosing_function(loop.node)
         generic = loop.split is None and _LOADER_LIKE.search(name.rsplit(".", 1)[-1])
         if not (generic and function is not None and _EVAL_FUNCTION.search(function.name.value)):
             return False
     calls = training_loops(facts).calls_within(loop.node.body)
-    names = [dotted(call.func) or "" for call in calls]
-    if any(n.rsplit(".", 1)[-1] in _WANTS_GRAD for n in names):
+    if any(_wants_grad(call) for call in calls):
         return False
+    names = [dotted(call.func) or "" for call in calls]
     return any(_MODEL_LIKE.search(n.removeprefix("self.")) for n in names)
+
+
+def _wants_grad(expr: cst.BaseExpression) -> bool:
+    name = dotted(expr.func if isinstance(expr, cst.Call) else expr) or ""
+    return name.rsplit(".", 1)[-1] in _WANTS_GRAD
 
 
 def _in_lightning_module(facts: Facts, node: cst.CSTNode) -> bool:

@@ -1,0 +1,25 @@
+"""NN603: evaluating with autograd on records a graph nobody will backpropagate: memory and time wasted."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from nnlint.facts.evaluation import established, evaluation_loops, runs_without_grad
+from nnlint.rules.base import Rule
+
+MESSAGE = (
+    "this loop evaluates on `{loader}` with autograd on, recording a graph for every batch — wrap it in "
+    "`with torch.no_grad():` (or `torch.inference_mode()`)"
+)
+
+
+class EvalWithoutNoGrad(Rule):
+    code = "NN603"
+    name = "eval-without-no-grad"
+    summary = "Evaluation over a val/test loader without `torch.no_grad()` / `torch.inference_mode()`"
+    triggers = ("val", "test", "dev", "holdout", "heldout")
+
+    def visit_Module(self, node: cst.Module) -> None:
+        for loop in evaluation_loops(self.facts):
+            if not loop.no_grad and not established(self.facts, loop.node, lambda at: runs_without_grad(self.facts, at)):
+                self.report(loop.node, MESSAGE.format(loader=loop.iterable_name))
