@@ -1,0 +1,336 @@
+"""nn.Module structure: which classes are modules, their `forward`, their layers and `nn.Sequential` contents.
+
+Layers are named by their short torch.nn class name (`Conv2d`, `BatchNorm2d`), whatever the import alias.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable
+
+import libcst as cst
+
+from nnlint.facts.calls import argument, number
+from nnlint.facts.collector import Facts
+from nnlint.facts.imports import dotted
+
+_MODULE_BASES = frozenset(
+    {
+        "torch.nn.Module", "torch.nn.modules.module.Module", "pytorch_lightning.LightningModule",
+        "lightning.LightningModule", "lightning.pytorch.LightningModule",
+    }
+)
+_NN_PREFIX = "torch.nn."
+_ORDERED_DICTS = frozenset({"collections.OrderedDict", "builtins.dict"})
+
+CONVOLUTIONS = {
+    f"{lazy}{kind}{n}d": n for lazy in ("", "Lazy") for kind in ("Conv", "ConvTranspose") for n in (1, 2, 3)
+}
+BATCH_NORMS = frozenset(
+    {"BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d", "SyncBatchNorm"}
+)
+# Layers that act on each value (or each channel) in place of shape: activations, norms, pooling, padding.
+ELEMENTWISE_LAYERS = frozenset(
+    {
+        "ReLU", "ReLU6", "LeakyReLU", "PReLU", "RReLU", "ELU", "CELU", "SELU", "GELU", "SiLU", "Mish", "Tanh",
+        "Sigmoid", "Hardswish", "Hardsigmoid", "Hardtanh", "Softplus", "Identity", "GroupNorm", "LocalResponseNorm",
+        "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "ZeroPad2d", "ReflectionPad2d", "ReplicationPad2d",
+        *BATCH_NORMS,
+        *(f"{kind}Pool{n}d" for kind in ("Max", "Avg", "AdaptiveMax", "AdaptiveAvg", "LP") for n in (1, 2, 3)),
+    }
+)
+
+
+def nn_class(facts: Facts, call: cst.BaseExpression) -> str | None:
+    """`nn.Conv2d(...)` / `torch.nn.modules.conv.Conv2d(...)` -> "Conv2d"; anything else -> None."""
+    if not isinstance(call, cst.Call):
+        return None
+    name = facts.call_name(call)
+    if name is None or not name.startswith(_NN_PREFIX):
+        return None
+    last = name.rsplit(".", 1)[-1]
+    inner = name[len(_NN_PREFIX) : -len(last)]
+    if inner not in ("", "modules.") and not inner.startswith("modules."):
+        return None  # torch.nn.functional.relu, torch.nn.init.xavier_uniform_
+    return last if last[:1].isupper() else None
+
+
+_MODULE_CLASSES: weakref.WeakKeyDictionary[Facts, dict[str, cst.ClassDef]] = weakref.WeakKeyDictionary()
+
+
+def module_classes(facts: Facts) -> dict[str, cst.ClassDef]:
+    """Classes of this file that subclass nn.Module (or LightningModule), directly or through each other."""
+    if facts not in _MODULE_CLASSES:
+        _MODULE_CLASSES[facts] = _find_module_classes(facts)
+    return _MODULE_CLASSES[facts]
+
+
+def _find_module_classes(facts: Facts) -> dict[str, cst.ClassDef]:
+    classes = _Classes()
+    facts.module.visit(classes)
+    found: dict[str, cst.ClassDef] = {}
+    changed = True
+    while changed:
+        changed = False
+        for cls in classes.found:
+            if cls.name.value in found:
+                continue
+            for base in cls.bases:
+                if facts.qualified_name(base.value) in _MODULE_BASES or dotted(base.value) in found:
+                    found[cls.name.value] = cls
+                    changed = True
+                    break
+    return found
+
+
+class _Classes(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[cst.ClassDef] = []
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.found.append(node)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False  # a class defined inside a function is not reachable by name from elsewhere
+
+
+def forward_of(cls: cst.ClassDef) -> cst.FunctionDef | None:
+    for statement in cls.body.body:
+        if isinstance(statement, cst.FunctionDef) and statement.name.value == "forward":
+            return statement
+    return None
+
+
+def enclosing_forward(facts: Facts, node: cst.CSTNode) -> cst.FunctionDef | None:
+    """The `forward` method of an nn.Module class that `node` is in (not a nested function's)."""
+    function = facts.enclosing_function(node)
+    if function is None or function.name.value != "forward":
+        return None
+    cls = facts.parent(facts.parent(function) or function)
+    if not isinstance(cls, cst.ClassDef) or module_classes(facts).get(cls.name.value) is not cls:
+        return None
+    return function
+
+
+def layer_constructor(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode) -> cst.Call | None:
+    """The `nn.Layer(...)` call that `expr` is, or that the name / `self.attr` `expr` was always bound to."""
+    if isinstance(expr, cst.Call):
+        return expr if nn_class(facts, expr) is not None else None
+    values = facts.assigned_values(expr, at)
+    if not values or len(values) != len(facts.bindings(dotted(expr) or "", at)):
+        return None  # unbound, or also bound by unpacking / in a loop target
+    calls = [value for value in values if nn_class(facts, value) is not None]
+    if len(calls) != len(values) or len({nn_class(facts, call) for call in calls}) != 1:
+        return None
+    return calls[-1]
+
+
+def layer_class(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode) -> str | None:
+    constructor = layer_constructor(facts, expr, at)
+    return nn_class(facts, constructor) if constructor is not None else None
+
+
+def sequential_layers(facts: Facts, call: cst.Call) -> list[cst.BaseExpression] | None:
+    """The layers of `nn.Sequential(a, b, c)` or `nn.Sequential(OrderedDict([("a", a), ...]))`, in order."""
+    if nn_class(facts, call) != "Sequential":
+        return None
+    if any(arg.star == "**" for arg in call.args):
+        return None
+    if len(call.args) == 1 and isinstance(call.args[0].value, cst.Call):
+        inner = call.args[0].value
+        if facts.call_name(inner) in _ORDERED_DICTS:
+            return _ordered_dict_values(inner)
+    layers: list[cst.BaseExpression] = []
+    for arg in call.args:
+        if arg.star == "*":
+            if not isinstance(arg.value, (cst.List, cst.Tuple)):
+                return None  # nn.Sequential(*layers): built elsewhere, order unknown
+            layers.extend(element.value for element in arg.value.elements)
+        else:
+            layers.append(arg.value)
+    return layers
+
+
+def _ordered_dict_values(call: cst.Call) -> list[cst.BaseExpression] | None:
+    if len(call.args) != 1 or not isinstance(call.args[0].value, (cst.List, cst.Tuple)):
+        return None
+    values = []
+    for element in call.args[0].value.elements:
+        pair = element.value
+        if not isinstance(pair, cst.Tuple) or len(pair.elements) != 2:
+            return None
+        values.append(pair.elements[1].value)
+    return values
+
+
+def has_bias(call: cst.Call) -> bool:
+    """A Conv/Linear constructor whose `bias` is left at its default (True) or set to True."""
+    bias = argument(call, None, "bias")
+    if bias is None:
+        return not any(arg.star == "**" for arg in call.args)  # `**kwargs` may hold bias=False
+    return isinstance(bias, cst.Name) and bias.value == "True"
+
+
+def latest_value(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode) -> cst.BaseExpression | None:
+    """What a local name holds at `at`: the right-hand side of its nearest assignment above `at`.
+
+    None for names with no such plain assignment (parameters, loop targets, tuple unpacking) and for
+    `self.attr` (assigned in another method; use `facts.assigned_values`).
+    """
+    if not isinstance(expr, cst.Name):
+        return None
+    enclosing = set(facts.ancestors(at))
+    position = facts.order(at)
+    before = [
+        b for b in facts.bindings(expr.value, at)
+        if facts.order(b.statement) < position and b.statement not in enclosing
+        and facts.scope_of(b.statement) is facts.scope_of(at)
+    ]
+    if not before:
+        return None
+    nearest = max(before, key=lambda b: facts.order(b.statement))
+    return nearest.value if nearest.index is None else None
+
+
+def producer_layer(
+    facts: Facts,
+    expr: cst.BaseExpression,
+    at: cst.CSTNode,
+    through: Callable[[cst.Call], cst.BaseExpression | None],
+) -> cst.Call | None:
+    """The call in `forward` whose output `expr` is.
+
+    Follows local names to their nearest assignment, and looks through calls for which `through(call)`
+    gives their input (activations, pooling) to the call before them.
+    """
+    for _ in range(12):
+        if isinstance(expr, cst.Name):
+            value = latest_value(facts, expr, at)
+            if value is None:
+                return None
+            expr = value
+            continue
+        if not isinstance(expr, cst.Call):
+            return None
+        inner = through(expr)
+        if inner is None:
+            return expr
+        expr = inner
+    return None
+
+
+# batch-first data flow in forward ------------------------------------------------------------------------
+# Layers that take (seq, batch, ...) unless built with batch_first=True.
+_SEQUENCE_FIRST = frozenset(
+    {
+        "RNN", "LSTM", "GRU", "MultiheadAttention", "Transformer", "TransformerEncoder", "TransformerDecoder",
+        "TransformerEncoderLayer", "TransformerDecoderLayer",
+    }
+)
+_ELEMENTWISE_TORCH = frozenset(
+    f"torch.{name}" for name in ("relu", "sigmoid", "tanh", "exp", "log", "abs", "sqrt", "clamp", "clip", "square")
+)
+_ELEMENTWISE_METHODS = frozenset(
+    {
+        "relu", "sigmoid", "tanh", "exp", "log", "abs", "sqrt", "pow", "clamp", "clip", "float", "double", "half",
+        "contiguous", "to", "type_as", "square", "softmax", "log_softmax",
+    }
+)
+_DIM_KEEPING = frozenset({"flatten", "unsqueeze", "squeeze", "sum", "mean", "amax", "amin", "norm"})
+
+
+def batch_first_input(facts: Facts, forward: cst.FunctionDef) -> str | None:
+    """The name of `forward`'s first input after `self`."""
+    params = forward.params.params
+    return params[1].name.value if len(params) >= 2 and params[0].name.value == "self" else None
+
+
+def keeps_batch_first(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode, depth: int = 0) -> bool:
+    """Whether `expr` is provably `forward`'s input with its batch dim still first.
+
+    Followed through layers (except sequence-first RNNs/attention), functional ops, element-wise methods,
+    per-sample reshapes (`x.view(x.size(0), -1)`), `x[:, ...]` and arithmetic; anything else (transposes,
+    `torch.stack`, indexing the batch) ends the proof.
+    """
+    forward = facts.enclosing_function(at)
+    if depth > 12 or forward is None:
+        return False
+    if isinstance(expr, cst.Name):
+        value = latest_value(facts, expr, at)
+        if value is None:
+            bound = [b for b in facts.bindings(expr.value, at) if facts.scope_of(b.statement) is forward]
+            return expr.value == batch_first_input(facts, forward) and not bound
+        return keeps_batch_first(facts, value, at, depth + 1)
+    if isinstance(expr, cst.BinaryOperation):
+        sides = (expr.left,) if isinstance(expr.operator, cst.MatrixMultiply) else (expr.left, expr.right)
+        return any(keeps_batch_first(facts, side, at, depth + 1) for side in sides)
+    if isinstance(expr, cst.Subscript):
+        first = expr.slice[0].slice if expr.slice else None
+        full = isinstance(first, cst.Slice) and first.lower is None and first.upper is None and first.step is None
+        return full and keeps_batch_first(facts, expr.value, at, depth + 1)
+    if not isinstance(expr, cst.Call) or not expr.args:
+        return False
+    inner = _batch_first_operand(facts, expr, at)
+    return inner is not None and keeps_batch_first(facts, inner, at, depth + 1)
+
+
+def _batch_first_operand(facts: Facts, call: cst.Call, at: cst.CSTNode) -> cst.BaseExpression | None:
+    """The operand whose batch dim `call` keeps first, if it keeps it."""
+    qualified = facts.call_name(call)
+    first = call.args[0].value if call.args[0].keyword is None and not call.args[0].star else None
+    func = call.func
+    if qualified is not None:
+        if qualified.startswith("torch.nn.functional.") or qualified in _ELEMENTWISE_TORCH:
+            return first
+        return None
+    if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == "self":
+        return first if _keeps_layout(facts, func, at) else None
+    if not isinstance(func, cst.Attribute):
+        return None
+    method, receiver, args = func.attr.value, func.value, call.args
+    if method in _ELEMENTWISE_METHODS:
+        return receiver
+    dims = [number(arg.value) for arg in args if arg.keyword is None or arg.keyword.value in ("dim", "start_dim")]
+    if method in _DIM_KEEPING and dims and isinstance(dims[0], int) and dims[0] != 0:
+        return receiver
+    if method == "permute" and dims and dims[0] == 0 or method == "transpose" and 0 not in dims and len(dims) == 2:
+        return receiver
+    if method in ("view", "reshape") and _is_batch_size(facts, args[0].value, at):
+        return receiver
+    return None
+
+
+def _keeps_layout(facts: Facts, func: cst.Attribute, at: cst.CSTNode) -> bool:
+    """`self.layer` is a layer that maps (batch, ...) to (batch, ...)."""
+    constructor = layer_constructor(facts, func, at)
+    if constructor is None:
+        values = facts.assigned_values(func, at)
+        classes = module_classes(facts)
+        return bool(values) and all(isinstance(v, cst.Call) and dotted(v.func) in classes for v in values)
+    name = nn_class(facts, constructor) or ""
+    if name.endswith("Loss") or name in ("Flatten", "Embedding", "EmbeddingBag"):
+        return False
+    if name in _SEQUENCE_FIRST:
+        batch_first = argument(constructor, None, "batch_first")
+        return isinstance(batch_first, cst.Name) and batch_first.value == "True"
+    return True
+
+
+def _is_batch_size(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode) -> bool:
+    """`x.size(0)`, `x.shape[0]`, or a name bound to one (`b, c, h, w = x.shape`)."""
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "size":
+        return len(expr.args) == 1 and number(expr.args[0].value) == 0
+    if isinstance(expr, cst.Subscript) and isinstance(expr.value, cst.Attribute) and expr.value.attr.value == "shape":
+        element = expr.slice[0].slice
+        return isinstance(element, cst.Index) and number(element.value) == 0
+    if isinstance(expr, cst.Name):
+        for binding in facts.bindings(expr.value, at):
+            if binding.index is None:
+                return _is_batch_size(facts, binding.value, at)
+            shape = binding.value
+            whole = isinstance(shape, cst.Attribute) and shape.attr.value == "shape" or (
+                isinstance(shape, cst.Call) and isinstance(shape.func, cst.Attribute) and shape.func.attr.value == "size"
+            )
+            return binding.index == 0 and whole
+    return False

@@ -1,0 +1,256 @@
+"""What produced a tensor: a softmax, log_softmax, sigmoid or ReLU, or a layer's raw output (logits).
+
+Followed through local variables, shape-only methods (`view`, `squeeze`, ...), layer modules
+(`self.act = nn.Softmax(1)`), models whose definition is in the file (`nn.Sequential(..., nn.Softmax(1))`,
+a class whose `forward` returns `F.log_softmax(...)`) and `self(x)` in a LightningModule. Anything not
+known for certain has no origin: rules that need proof stay silent there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import libcst as cst
+
+from nnlint.facts.calls import argument, positional_args
+from nnlint.facts.collector import Facts
+from nnlint.facts.imports import dotted
+from nnlint.facts.modules import (
+    forward_of, latest_value, layer_class, layer_constructor, module_classes, nn_class, sequential_layers,
+)
+
+_FUNCTIONS = {
+    "torch.softmax": "softmax", "torch.nn.functional.softmax": "softmax", "torch.special.softmax": "softmax",
+    "torch.log_softmax": "log_softmax", "torch.nn.functional.log_softmax": "log_softmax",
+    "torch.special.log_softmax": "log_softmax",
+    "torch.sigmoid": "sigmoid", "torch.nn.functional.sigmoid": "sigmoid", "torch.special.expit": "sigmoid",
+    "torch.relu": "relu", "torch.nn.functional.relu": "relu", "torch.nn.functional.relu6": "relu",
+}
+_METHODS = {"softmax": "softmax", "log_softmax": "log_softmax", "sigmoid": "sigmoid", "relu": "relu"}
+_LAYERS = {
+    "Softmax": "softmax", "LogSoftmax": "log_softmax", "Sigmoid": "sigmoid", "ReLU": "relu", "ReLU6": "relu",
+    **{name: "logits" for name in (
+        "Linear", "LazyLinear", "Bilinear", "Conv1d", "Conv2d", "Conv3d", "LazyConv1d", "LazyConv2d", "LazyConv3d",
+    )},
+}
+# Layers at the end of a Sequential that keep the values of the layer before them.
+_TRANSPARENT_LAYERS = frozenset({"Flatten", "Unflatten", "Dropout", "Identity"})
+# Methods that reshape or cast a tensor without changing which values it holds.
+_SHAPE_METHODS = frozenset(
+    {
+        "view", "reshape", "flatten", "squeeze", "unsqueeze", "contiguous", "float", "double", "half", "to",
+        "permute", "transpose", "cpu", "cuda", "type_as", "view_as", "reshape_as",
+    }
+)
+_LOGS = frozenset({"torch.log"})
+_MAX_DEPTH = 8
+
+
+@dataclass(frozen=True)
+class Origin:
+    kind: str  # softmax | log_softmax | sigmoid | relu | logits
+    node: cst.CSTNode  # what applied it: the activation call, or the layer constructor of a model
+    inline: bool  # written inside the expression itself, not reached through a variable or a model
+
+
+def origin(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode, depth: int = 0) -> Origin | None:
+    """What produced the tensor `expr` evaluates to at `at`, when that is known for certain."""
+    if depth > _MAX_DEPTH:
+        return None
+    if isinstance(expr, cst.Name):
+        value = latest_value(facts, expr, at)
+        found = origin(facts, value, at, depth + 1) if value is not None else None
+        return _through(found)
+    if not isinstance(expr, cst.Call):
+        return None
+    qualified = facts.call_name(expr)
+    if qualified in _FUNCTIONS:
+        return Origin(_FUNCTIONS[qualified], expr, True)
+    func = expr.func
+    if qualified is None and isinstance(func, cst.Attribute) and not _is_module_attribute(func):
+        method = func.attr.value
+        if method in _METHODS:
+            return Origin(_METHODS[method], expr, True)
+        if method in _SHAPE_METHODS:
+            return origin(facts, func.value, at, depth + 1)
+        if method == "log":
+            return _log_of(origin(facts, func.value, at, depth + 1))
+        return None
+    if qualified in _LOGS:
+        args = positional_args(expr)
+        return _log_of(origin(facts, args[0], at, depth + 1)) if args else None
+    return _module_output(facts, expr, at, depth)
+
+
+def activation_input(facts: Facts, call: cst.Call) -> cst.BaseExpression | None:
+    """The tensor an activation call applies to: `F.softmax(z, 1)`, `self.act(z)`, `z.softmax(1)` -> z."""
+    func = call.func
+    if facts.call_name(call) is None and isinstance(func, cst.Attribute) and not _is_module_attribute(func):
+        return func.value if func.attr.value in _METHODS else None
+    return argument(call, 0, "input")
+
+
+def _is_module_attribute(func: cst.Attribute) -> bool:
+    """`self.softmax(x)` calls a layer; `x.softmax(1)` is a tensor method."""
+    return isinstance(func.value, cst.Name) and func.value.value == "self"
+
+
+def _through(found: Origin | None) -> Origin | None:
+    return Origin(found.kind, found.node, False) if found is not None else None
+
+
+def _log_of(found: Origin | None) -> Origin | None:
+    """`torch.log(softmax(z))` holds log-probabilities."""
+    if found is not None and found.kind == "softmax":
+        return Origin("log_softmax", found.node, False)
+    return None
+
+
+def _module_output(facts: Facts, call: cst.Call, at: cst.CSTNode, depth: int) -> Origin | None:
+    """The output of calling a layer or model: `self.act(z)`, `nn.Softmax(1)(z)`, `model(x)`, `self(x)`."""
+    func = call.func
+    if isinstance(func, cst.Name) and func.value == "self":
+        cls = facts.enclosing_class(call)
+        return _through(_forward_output(facts, cls, depth)) if cls is not None else None
+    constructor = layer_constructor(facts, func, at)
+    if constructor is not None:
+        name = nn_class(facts, constructor)
+        if name == "Sequential":
+            return _sequential_output(facts, constructor, depth)
+        return Origin(_LAYERS[name], call, True) if name in _LAYERS else None
+    model = _model_class(facts, func, at)
+    return _through(_forward_output(facts, model, depth)) if model is not None else None
+
+
+def _sequential_output(facts: Facts, call: cst.Call, depth: int) -> Origin | None:
+    """What the last layer of `nn.Sequential(...)` that changes values applies."""
+    for layer in reversed(sequential_layers(facts, call) or []):
+        constructor = layer_constructor(facts, layer, call)
+        name = nn_class(facts, constructor) if constructor is not None else None
+        if name in _TRANSPARENT_LAYERS:
+            continue
+        if name == "Sequential":
+            return _sequential_output(facts, constructor, depth + 1)
+        if name in _LAYERS:
+            return Origin(_LAYERS[name], constructor, False)
+        model = _model_class(facts, layer, call)
+        return _through(_forward_output(facts, model, depth + 1)) if model is not None else None
+    return None
+
+
+def _model_class(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode) -> cst.ClassDef | None:
+    """The module class of this file that `expr` instantiates (`Net(...)`) or was always bound to an instance of."""
+    if isinstance(expr, cst.Call):
+        values = [expr]
+    else:
+        values = facts.assigned_values(expr, at)
+        if len(values) != len(facts.bindings(dotted(expr) or "", at)):
+            return None
+    names = {dotted(value.func) if isinstance(value, cst.Call) else None for value in values}
+    if len(names) != 1:
+        return None
+    name = names.pop()
+    return module_classes(facts).get(name) if name is not None else None
+
+
+def _forward_output(facts: Facts, cls: cst.ClassDef, depth: int) -> Origin | None:
+    """What a module class's `forward` returns, when every `return` agrees."""
+    forward = forward_of(cls)
+    if forward is None or depth > _MAX_DEPTH:
+        return None
+    returns = _Returns()
+    forward.body.visit(returns)
+    found = [origin(facts, node.value, node, depth + 1) for node in returns.found if node.value is not None]
+    if not found or None in found or len({o.kind for o in found}) != 1:
+        return None
+    return found[-1]
+
+
+class _Returns(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[cst.Return] = []
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+    def visit_Return(self, node: cst.Return) -> None:
+        self.found.append(node)
+
+
+# losses -------------------------------------------------------------------
+_FUNCTIONAL_LOSSES = {
+    "torch.nn.functional.cross_entropy": "cross_entropy", "torch.nn.functional.nll_loss": "nll",
+    "torch.nn.functional.binary_cross_entropy": "bce",
+    "torch.nn.functional.binary_cross_entropy_with_logits": "bce_logits",
+}
+_LOSS_MODULES = {
+    "CrossEntropyLoss": "cross_entropy", "NLLLoss": "nll", "BCELoss": "bce", "BCEWithLogitsLoss": "bce_logits",
+}
+
+
+@dataclass(frozen=True)
+class LossCall:
+    kind: str  # cross_entropy | nll | bce | bce_logits
+    input: cst.BaseExpression
+    target: cst.BaseExpression | None
+    functional: bool  # F.cross_entropy(...) rather than a loss module
+
+
+def loss_call(facts: Facts, call: cst.Call) -> LossCall | None:
+    """A call to one of the classification losses, as a function or through a loss module it was built from."""
+    qualified = facts.call_name(call)
+    if qualified in _FUNCTIONAL_LOSSES:
+        kind, functional = _FUNCTIONAL_LOSSES[qualified], True
+    else:
+        kind, functional = _LOSS_MODULES.get(layer_class(facts, call.func, call) or ""), False
+    if kind is None:
+        return None
+    loss_input = argument(call, 0, "input")
+    if loss_input is None:
+        return None
+    return LossCall(kind, loss_input, argument(call, 1, "target"), functional)
+
+
+def model_call(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode) -> cst.Call | None:
+    """The call of a model whose output `expr` is: `model(x)` in `F.log_softmax(model(x), -1).view(-1, V)`.
+
+    Looks through local variables, shape-only methods, activations and `.logits`; the callee must be a
+    name or attribute that is not a torch function (`model`, `self.net`, `self`).
+    """
+    for _ in range(_MAX_DEPTH):
+        if isinstance(expr, cst.Name):
+            expr = latest_value(facts, expr, at)
+        elif isinstance(expr, cst.Attribute) and expr.attr.value == "logits":
+            expr = expr.value
+        elif isinstance(expr, cst.Call):
+            inner = _looked_through(facts, expr)
+            if inner is None:
+                return expr if _is_model_callee(facts, expr.func, at) else None
+            expr = inner
+        else:
+            return None
+        if expr is None:
+            return None
+    return None
+
+
+def _looked_through(facts: Facts, call: cst.Call) -> cst.BaseExpression | None:
+    """The input of a shape method or an activation, else None."""
+    func = call.func
+    if isinstance(func, cst.Attribute) and facts.call_name(call) is None and not _is_module_attribute(func):
+        return func.value if func.attr.value in _SHAPE_METHODS or func.attr.value in _METHODS else None
+    if facts.call_name(call) in _FUNCTIONS:
+        return argument(call, 0, "input")
+    return None
+
+
+def _is_model_callee(facts: Facts, func: cst.BaseExpression, at: cst.CSTNode) -> bool:
+    if dotted(func) is None:
+        return False
+    if facts.qualified_name(func) is not None:
+        return False  # torch.cat, np.stack, an imported helper, a builtin
+    return layer_class(facts, func, at) is None or layer_class(facts, func, at) == "Sequential"
