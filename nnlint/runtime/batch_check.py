@@ -1,8 +1,9 @@
 """NN901: prove that output row i depends on input row i only (and NN908 for non-finite samples).
 
-Order of work: one forward to find non-finite samples (they would read as false leaks) and drop them; the
-gradient probe (2*ceil(log2 B) VJPs off one forward graph); a forward perturbation test over the same
-subsets for coupling gradients cannot see; then, only if something leaked, the exact pairs and the op.
+Order of work: one forward that records the graph, whose outputs also show non-finite samples (they would
+read as false leaks: reported as NN908 and dropped); the gradient probe (2*ceil(log2 B) VJPs off that one
+graph); a forward perturbation test for coupling gradients cannot see (a baseline forward and, by default,
+two forwards that each replace half of the batch); then, only if something leaked, the exact pairs and the op.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from nnlint.runtime.batching import ModelInputs, pick_outputs
 from nnlint.runtime.distributed import is_sharded, unwrap
 from nnlint.runtime.findings import Finding, Report
 from nnlint.runtime.group_testing import GradientProbe, bit_subsets, find_pairs
-from nnlint.runtime.perturbation import PerturbationProbe
+from nnlint.runtime.perturbation import PerturbationProbe, perturbation_subsets
 from nnlint.runtime.probe_inputs import ProbeInputs
 from nnlint.runtime.state import OwnerTracker, allowed_modules, probe_modes, reseed, untouched
 
@@ -53,8 +54,9 @@ class BatchCheck:
     """One run of the check; kept as an object so the steps share the model, inputs and counters."""
 
     def __init__(self, model: nn.Module, inputs: ModelInputs, output: Callable | None, atol: float,
-                 allow: tuple, strategy: str, seed: int):
+                 allow: tuple, strategy: str, seed: int, perturbation: str = "halves"):
         self.model, self.inputs, self.output = model, inputs, output
+        self.perturbation = perturbation
         self.atol, self.allow, self.strategy, self.seed = atol, allow, strategy, seed
         self.device = _model_device(model, inputs)
         self.generator = torch.Generator().manual_seed(seed)
@@ -105,7 +107,7 @@ class BatchCheck:
             self.report_leak(inputs, pairs, "gradient")
             return self.report
         del outputs, points, probe  # free the graph before the forward perturbation
-        forward_leaks = self.perturbation_leaks(inputs, subsets)
+        forward_leaks = self.perturbation_leaks(inputs)
         if forward_leaks:
             self.report_leak(inputs, forward_leaks, "perturbation")
         return self.report
@@ -160,7 +162,8 @@ class BatchCheck:
         self.report.stats["vjp"] = probe.strategy_used
         return probe, leaks
 
-    def perturbation_leaks(self, inputs: ModelInputs, subsets) -> list[tuple[int, int]]:
+    def perturbation_leaks(self, inputs: ModelInputs) -> list[tuple[int, int]]:
+        subsets = perturbation_subsets(inputs.batch_size, self.perturbation, self.generator)
         probe = PerturbationProbe(self.forward, inputs, self.generator, self.atol)
         leaks = probe.leaks(subsets)
         pairs: list[tuple[int, int]] = []
@@ -268,12 +271,15 @@ class BatchCheck:
 
 def check_batch_independence(model: nn.Module, inputs: Any, *, batch_dim: int = 0,
                              output: Callable[[Any], Any] | None = None, device: Any = None, atol: float = 0.0,
-                             allow: tuple | list = (), strategy: str = "auto", seed: int = 0) -> Report:
+                             allow: tuple | list = (), strategy: str = "auto", perturbation: str = "halves",
+                             seed: int = 0) -> Report:
     """Prove that the model's output row i depends on input row i only.
 
     `allow` lists modules that mix samples on purpose (instances, classes, class names or qualified names);
     BatchNorm/SyncBatchNorm and dropout layers not listed are probed in eval mode. `strategy` picks how the
-    VJPs run: "auto", "vmap" or "loop". The model, its gradients and every RNG are left as they were."""
+    VJPs run: "auto", "vmap" or "loop". `perturbation` picks the forward perturbation test for coupling
+    gradients cannot see: "halves" (two forwards, default), "bits" (2*ceil(log2 B) forwards: every pair of
+    rows split once) or "off". The model, its gradients and every RNG are left as they were."""
     started = time.perf_counter()
     inner = unwrap(model)
     if is_sharded(inner):
@@ -284,7 +290,7 @@ def check_batch_independence(model: nn.Module, inputs: Any, *, batch_dim: int = 
     target = torch.device(device) if device is not None else _model_device(inner, wrapped)
     wrapped = wrapped.to(target)
     with untouched(inner), probe_modes(inner, tuple(allow)) as notes:
-        check = BatchCheck(inner, wrapped, output, atol, tuple(allow), strategy, seed)
+        check = BatchCheck(inner, wrapped, output, atol, tuple(allow), strategy, seed, perturbation)
         check.report.notes.extend(notes)
         report = check.run()
     report.stats.update(batch_size=wrapped.batch_size, forward_passes=check.forward_passes,

@@ -8,8 +8,8 @@ from collections.abc import Callable, Sequence
 import torch
 
 from nnlint.runtime.batching import ModelInputs
+from nnlint.runtime.group_testing import bit_subsets
 
-STACK = 13  # copies per stacked forward (batch, then the perturbed copies): bounds its memory
 RTOL = 1e-5  # relative to the output's scale: kernels may round differently, real coupling moves far more
 
 
@@ -31,6 +31,23 @@ def changed_rows(before: list[torch.Tensor], after: list[torch.Tensor], batch_di
             rows = (a != b).reshape(len(a), -1).any(dim=1)
         changed |= {int(i) for i in rows.nonzero().flatten()}
     return changed
+
+
+def perturbation_subsets(batch_size: int, mode: str, generator: torch.Generator) -> list[list[int]]:
+    """Which rows to keep in each perturbed forward.
+
+    "halves": a random half and its complement — two forwards that see every coupling between the halves
+    (routers, capacity limits and batch statistics couple everything, so they always show). "bits": the
+    2*ceil(log2 B) bit subsets — every pair of rows is split by one of them. "off": none."""
+    if mode == "off" or batch_size < 2:
+        return []
+    if mode == "bits":
+        return bit_subsets(batch_size)
+    if mode != "halves":
+        raise ValueError(f"perturbation must be 'halves', 'bits' or 'off', not {mode!r}")
+    order = torch.randperm(batch_size, generator=generator).tolist()
+    half = sorted(order[: batch_size // 2])
+    return [half, sorted(order[batch_size // 2:])]
 
 
 class PerturbationProbe:
@@ -57,32 +74,10 @@ class PerturbationProbe:
         return changed_rows(self.baseline, outputs, self.inputs.batch_dim, self.atol) & keep_set
 
     def leaks(self, subsets: Sequence[Sequence[int]]) -> list[set[int]]:
-        """For each subset: its rows whose output changes when the other rows are replaced. A clean model
-        costs one stacked forward; only a difference there pays for one forward per subset."""
-        if self.stacked_all_equal(subsets):
-            return [set() for _ in subsets]
+        """For each subset: its rows whose output changes when every other row is replaced. One forward per
+        subset, each at the batch's own size: stacking copies into one larger batch would hide a router's
+        coupling (identical rows get identical treatment within one forward)."""
         return [self.receivers(rows) for rows in subsets]
-
-    def stacked_all_equal(self, subsets: Sequence[Sequence[int]]) -> bool:
-        """Run the batch and every perturbed copy as one batch, copies one after another, and compare each
-        copy's kept rows with the batch's own rows from that same forward (same kernels, same shapes).
-        False when anything differs or the model refuses the larger batch."""
-        size, dim = self.inputs.batch_size, self.inputs.batch_dim
-        perturbed = [(set(rows), self.inputs.with_fresh_rows([i for i in range(size) if i not in set(rows)],
-                                                             self.generator)) for rows in subsets]
-        for start in range(0, len(perturbed), STACK - 1):
-            group = perturbed[start:start + STACK - 1]
-            try:
-                outputs = self.run(ModelInputs.concat([self.inputs] + [copy for _, copy in group]))
-            except Exception:  # a model with a fixed batch size, or one that looks at the batch size
-                return False
-            if not outputs or any(out.shape[dim] != size * (len(group) + 1) for out in outputs):
-                return False
-            parts = [[out.narrow(dim, k * size, size) for out in outputs] for k in range(len(group) + 1)]
-            for k, (rows, _) in enumerate(group, 1):
-                if changed_rows(parts[0], parts[k], dim, self.atol) & rows:
-                    return False
-        return True
 
     def sources_of(self, receiver: int, candidates: list[int]) -> list[int]:
         """Bisect the rows whose replacement changes `receiver`'s output, down to one row if one suffices."""
@@ -97,6 +92,11 @@ class PerturbationProbe:
                 return candidates
         return candidates
 
-    def _moves(self, receiver: int, replaced: list[int]) -> bool:
-        outputs = self.run(self.inputs.with_fresh_rows(replaced, self.generator))
-        return receiver in changed_rows(self.baseline, outputs, self.inputs.batch_dim, self.atol)
+    def _moves(self, receiver: int, replaced: list[int], draws: int = 4) -> bool:
+        """Does replacing `replaced` change `receiver`'s output? A discrete coupling (a sign, an argmax)
+        reacts to some fresh draws only, so a few draws are tried before answering no."""
+        for _ in range(draws):
+            outputs = self.run(self.inputs.with_fresh_rows(replaced, self.generator))
+            if receiver in changed_rows(self.baseline, outputs, self.inputs.batch_dim, self.atol):
+                return True
+        return False

@@ -221,7 +221,7 @@ def test_cost_is_the_logarithmic_number_of_passes():
     model, x = ZOO[0].build(64)
     report = check_batch_independence(model, x)
     assert report.stats["backward_passes"] == 12  # 2 * ceil(log2 64)
-    assert report.stats["forward_passes"] <= 2 + 12
+    assert report.stats["forward_passes"] == 4  # the graph, the baseline, two perturbed halves
 
 
 def test_report_serialises_to_json():
@@ -231,3 +231,28 @@ def test_report_serialises_to_json():
     data = json.loads(check_batch_independence(model, x).to_json())
     assert data["ok"] is False and data["findings"][0]["code"] == "NN901"
     assert data["findings"][0]["location"].startswith("tests/runtime/zoo.py:")
+
+
+class PartnerGate(nn.Module):
+    """Each sample is gated by the sign of its partner (index xor 1), through a detached comparison: a
+    sparse coupling that no gradient shows and that a random split of the batch may keep together."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(12, 12)
+
+    def forward(self, x):
+        h = self.fc(x)
+        partner = torch.arange(x.shape[0]) ^ 1
+        return h * (h[partner, :1].detach() > 0)
+
+
+def test_bit_subsets_perturbation_splits_every_pair():
+    torch.manual_seed(0)
+    x = torch.randn(16, 12)
+    report = check_batch_independence(PartnerGate(), x, perturbation="bits")
+    (finding,) = report.findings
+    receiver, source = finding.pairs[0]
+    assert source == receiver ^ 1 and "forward perturbation" in finding.message
+    assert report.stats["forward_passes"] >= 2 + 8  # baseline + the graph + 2 * log2(16) subsets
+    assert check_batch_independence(PartnerGate(), x, perturbation="off").ok

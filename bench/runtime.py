@@ -1,0 +1,143 @@
+"""Batch-independence check: ours vs the naive B-pass check vs a single-sample check, on the model zoo.
+
+    python bench/runtime.py [--batch 64] [--repeat 3]
+
+Per model: passes (forward + backward), best-of-N seconds, and the verdict of each method next to the
+expected one. "naive" backpropagates a random probe from each output row in turn (B backward passes);
+"single" is the check commonly done by hand: backpropagate out[0].sum() (all-ones) and look at rows != 0.
+"steps" is our time in training-step equivalents (forward + backward + optimizer step on the same batch);
+the design's budget is 2*ceil(log2 B)+4. Timings are warm: the first autograd call pays a lazy import.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import math
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from nnlint.runtime import check_batch_independence  # noqa: E402
+from nnlint.runtime.batching import ModelInputs, pick_outputs  # noqa: E402
+from nnlint.runtime.probe_inputs import ProbeInputs  # noqa: E402
+from nnlint.runtime.state import probe_modes  # noqa: E402
+from tests.runtime.zoo import ZOO  # noqa: E402
+
+
+def _graph(model, inputs):
+    """One forward with gradients entering at the inputs (or the embedding output of token ids)."""
+    wrapped = ModelInputs.wrap(inputs)
+    entry = ProbeInputs(model, wrapped)
+    points = [v.detach().clone().requires_grad_(True) for v in entry.values()]
+    outputs = [o for o in pick_outputs(entry.run(points), 0, wrapped.batch_size) if o.requires_grad]
+    return outputs, points, wrapped.batch_size
+
+
+def _leaks(grads, row):
+    return any(bool((g.movedim(0, 0)[torch.arange(len(g)) != row] != 0).any()) for g in grads)
+
+
+def naive_check(model, inputs):
+    """B backward passes: a random probe on output row i, any gradient on another row is a leak."""
+    outputs, points, batch = _graph(model, inputs)
+    leak = False
+    for i in range(batch):
+        probes = []
+        for out in outputs:
+            probe = torch.zeros_like(out)
+            probe[i] = torch.randn_like(out[i])
+            probes.append(probe)
+        grads = torch.autograd.grad(outputs, points, probes, retain_graph=True, allow_unused=True)
+        leak |= _leaks([g for g in grads if g is not None], i)
+    return leak, batch + 1
+
+
+def single_sample_check(model, inputs):
+    """Sample 0 with an all-ones probe: what people do by hand."""
+    outputs, points, _ = _graph(model, inputs)
+    grads = torch.autograd.grad([o[0].sum() for o in outputs], points, allow_unused=True)
+    return _leaks([g for g in grads if g is not None], 0), 2
+
+
+def training_step_seconds(model, inputs, repeat):
+    model = copy.deepcopy(model)
+    optimizer = torch.optim.SGD(model.parameters(), lr=1e-3)
+    wrapped = ModelInputs.wrap(inputs)
+
+    def step():
+        optimizer.zero_grad()
+        out = pick_outputs(wrapped.call(model), 0, wrapped.batch_size)
+        sum(o.float().square().mean() for o in out).backward()
+        optimizer.step()
+
+    return _median(step, repeat)
+
+
+def _median(fn, repeat):
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)  # the least disturbed run: the machine may be shared
+
+
+def _baseline(fn, model, inputs, repeat):
+    model = copy.deepcopy(model)
+    with probe_modes(model):  # the same eval-mode norms and dropout as our check, for a fair verdict
+        result = fn(model, inputs)
+        seconds = _median(lambda: fn(model, inputs), repeat)
+    return result, seconds
+
+
+def verdict(leak: bool) -> str:
+    return "NN901" if leak else "ok"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--batch", type=int, default=64)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    torch.set_num_threads(max(1, torch.get_num_threads()))
+    warm_model, warm_inputs = ZOO[0].build(8)
+    check_batch_independence(warm_model, warm_inputs)  # pay the lazy imports before timing
+
+    budget = 2 * math.ceil(math.log2(args.batch)) + 4
+    print(f"batch size {args.batch}, torch {torch.__version__}, {torch.get_num_threads()} threads, CPU; "
+          f"budget {budget} training-step equivalents")
+    header = (f"| model | expected | ours | naive | single | ours passes | naive passes | ours s | naive s "
+              f"| single s | naive/ours | steps |")
+    print(header)
+    print("|" + "|".join("---" for _ in range(12)) + "|")
+    for case in ZOO:
+        model, inputs = case.build(args.batch)
+        ours = check_batch_independence(model, inputs)
+        ours_seconds = _median(lambda: check_batch_independence(model, inputs), args.repeat)
+        codes = sorted({f.code for f in ours.findings}) or ["ok"]
+        passes = ours.stats["forward_passes"] + ours.stats["backward_passes"]
+        naive_leak, naive_passes = _baseline(naive_check, model, inputs, args.repeat)[0]
+        naive_seconds = _baseline(naive_check, model, inputs, args.repeat)[1]
+        (single_leak, _), single_seconds = _baseline(single_sample_check, model, inputs, args.repeat)
+        step = training_step_seconds(model, inputs, args.repeat)
+        expected = ",".join(sorted(case.expected)) or "ok"
+        print(f"| {case.name} | {expected} | {','.join(codes)} | {verdict(naive_leak)} | {verdict(single_leak)} "
+              f"| {passes} | {naive_passes} | {ours_seconds:.4f} | {naive_seconds:.4f} | {single_seconds:.4f} "
+              f"| {naive_seconds / ours_seconds:.1f}x | {ours_seconds / step:.1f} |")
+
+    print()
+    print("VJP strategy on the transformer encoder (seconds, best of N):")
+    case = next(c for c in ZOO if "transformer" in c.name)
+    model, inputs = case.build(args.batch)
+    for strategy in ("loop", "vmap"):
+        seconds = _median(lambda: check_batch_independence(model, inputs, strategy=strategy), args.repeat)
+        print(f"  {strategy}: {seconds:.4f}")
+
+
+if __name__ == "__main__":
+    main()
