@@ -1,0 +1,75 @@
+"""NN703: a classifier whose last layer is a ReLU, so no logit can be negative."""
+
+from __future__ import annotations
+
+import re
+
+import libcst as cst
+
+from nnlint.facts.calls import argument
+from nnlint.facts.modules import enclosing_forward, latest_value, layer_class, layer_constructor, sequential_layers
+from nnlint.facts.values import activation_input, loss_call, origin
+from nnlint.rules.base import Rule
+
+_RELUS = frozenset({"ReLU", "ReLU6"})
+_RELU_FUNCTIONS = frozenset({"torch.relu", "torch.nn.functional.relu", "torch.nn.functional.relu6"})
+_SKIPPED = frozenset({"Dropout", "Identity", "Flatten"})
+# `num_classes`, `n_classes`, `len(classes)`, `self.num_labels`: the output size names the classes.
+_CLASS_COUNT = re.compile(r"class|label", re.IGNORECASE)
+_LOGIT_LOSSES = frozenset({"cross_entropy", "bce_logits"})
+MESSAGE = (
+    "the classifier ends in a ReLU, so its logits cannot be negative and every class the ReLU zeroes gets "
+    "no gradient — end the head with the Linear layer"
+)
+
+
+class ReluClassifierHead(Rule):
+    code = "NN703"
+    name = "relu-classifier-head"
+    summary = "A classifier head ending in ReLU: logits cannot be negative"
+    triggers = ("ReLU", "relu")
+
+    def visit_Call(self, node: cst.Call) -> None:
+        layers = sequential_layers(self.facts, node)
+        if layers is not None:
+            self._check_sequence(layers, node)
+            return
+        loss = loss_call(self.facts, node)
+        if loss is not None and loss.kind in _LOGIT_LOSSES:
+            # a ReLU output (the model's, or applied in the loop) goes into a loss that wants logits
+            found = origin(self.facts, loss.input, node)
+            if found is not None and found.kind == "relu":
+                self.report(found.node, MESSAGE)
+
+    def visit_Return(self, node: cst.Return) -> None:
+        """`return F.relu(self.fc(x))` in `forward`, where `self.fc` outputs one value per class."""
+        if node.value is None or enclosing_forward(self.facts, node) is None:
+            return
+        value = latest_value(self.facts, node.value, node) if isinstance(node.value, cst.Name) else node.value
+        if not isinstance(value, cst.Call) or not self._is_relu(value):
+            return
+        tensor = activation_input(self.facts, value)
+        if isinstance(tensor, cst.Name):
+            tensor = latest_value(self.facts, tensor, node)
+        if isinstance(tensor, cst.Call) and self._is_class_scores_layer(tensor.func, node):
+            self.report(value, MESSAGE)
+
+    def _check_sequence(self, layers: list[cst.BaseExpression], at: cst.CSTNode) -> None:
+        kept = [layer for layer in layers if layer_class(self.facts, layer, at) not in _SKIPPED]
+        if len(kept) >= 2 and layer_class(self.facts, kept[-1], at) in _RELUS:
+            if self._is_class_scores_layer(kept[-2], at):
+                self.report(layer_constructor(self.facts, kept[-1], at), MESSAGE)
+
+    def _is_relu(self, call: cst.Call) -> bool:
+        if self.facts.call_name(call) in _RELU_FUNCTIONS or layer_class(self.facts, call.func, call) in _RELUS:
+            return True
+        func = call.func
+        return isinstance(func, cst.Attribute) and func.attr.value == "relu" and self.facts.call_name(call) is None
+
+    def _is_class_scores_layer(self, layer: cst.BaseExpression, at: cst.CSTNode) -> bool:
+        """A Linear whose output size names the classes (`nn.Linear(512, num_classes)`)."""
+        constructor = layer_constructor(self.facts, layer, at)
+        if constructor is None or layer_class(self.facts, constructor, at) != "Linear":
+            return False
+        size = argument(constructor, 1, "out_features")
+        return size is not None and bool(_CLASS_COUNT.search(self.context.code_for(size)))
