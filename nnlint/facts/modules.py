@@ -209,7 +209,7 @@ def producer_layer(
             value = latest_value(facts, expr, at)
             if value is None:
                 return None
-            expr = value
+            expr = at = value  # names inside the assigned value are read where it was assigned
             continue
         if not isinstance(expr, cst.Call):
             return None
@@ -258,10 +258,14 @@ def keeps_batch_first(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode, d
         return False
     if isinstance(expr, cst.Name):
         value = latest_value(facts, expr, at)
-        if value is None:
-            bound = [b for b in facts.bindings(expr.value, at) if facts.scope_of(b.statement) is forward]
-            return expr.value == batch_first_input(facts, forward) and not bound
-        return keeps_batch_first(facts, value, at, depth + 1)
+        if value is None:  # the parameter itself, unless an unpacking or loop rebound it
+            enclosing = set(facts.ancestors(at))
+            rebound = any(
+                facts.order(b.statement) < facts.order(at) and b.statement not in enclosing
+                for b in facts.bindings(expr.value, at)
+            )
+            return expr.value == batch_first_input(facts, forward) and not rebound
+        return keeps_batch_first(facts, value, value, depth + 1)
     if isinstance(expr, cst.BinaryOperation):
         sides = (expr.left,) if isinstance(expr.operator, cst.MatrixMultiply) else (expr.left, expr.right)
         return any(keeps_batch_first(facts, side, at, depth + 1) for side in sides)

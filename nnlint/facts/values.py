@@ -59,7 +59,7 @@ def origin(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode, depth: int =
         return None
     if isinstance(expr, cst.Name):
         value = latest_value(facts, expr, at)
-        found = origin(facts, value, at, depth + 1) if value is not None else None
+        found = origin(facts, value, value, depth + 1) if value is not None else None
         return _through(found)
     if not isinstance(expr, cst.Call):
         return None
@@ -223,7 +223,7 @@ def model_call(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode) -> cst.C
     """
     for _ in range(_MAX_DEPTH):
         if isinstance(expr, cst.Name):
-            expr = latest_value(facts, expr, at)
+            expr = at = latest_value(facts, expr, at)
         elif isinstance(expr, cst.Attribute) and expr.attr.value == "logits":
             expr = expr.value
         elif isinstance(expr, cst.Call):

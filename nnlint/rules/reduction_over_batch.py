@@ -1,0 +1,137 @@
+"""NN103: a softmax or reduction over dim 0 of a batch-first tensor, or a softmax that leaves the dim implicit."""
+
+from __future__ import annotations
+
+import re
+
+import libcst as cst
+
+from nnlint.facts.calls import argument, number
+from nnlint.facts.modules import (
+    CONVOLUTIONS, ELEMENTWISE_LAYERS, batch_first_input, enclosing_forward, keeps_batch_first, layer_class,
+    layer_constructor, nn_class, sequential_layers,
+)
+from nnlint.rules.base import PendingFix, Rule
+
+_IMPLICIT_FUNCTIONS = frozenset(f"torch.nn.functional.{name}" for name in ("softmax", "log_softmax", "softmin"))
+_IMPLICIT_LAYERS = frozenset({"Softmax", "LogSoftmax", "Softmin"})
+# Where the dim goes: (position in a method call, position in a torch.* / F.* call).
+_REDUCTIONS = {
+    **{name: (0, 1) for name in (
+        "softmax", "log_softmax", "softmin", "sum", "mean", "max", "min", "cumsum", "cumprod", "prod", "logsumexp",
+        "argmax", "argmin", "std", "var", "amax", "amin",
+    )},
+    "norm": (1, 2), "normalize": (None, 2), "vector_norm": (None, 2),
+}
+_TORCH_PREFIXES = ("torch.", "torch.nn.functional.", "torch.linalg.")
+# Graphs and bags of instances legitimately reduce over dim 0: their rows are nodes or instances, not samples.
+_SET_INPUTS = re.compile(r"^(edge_index|edge_attr|edge_weight|adj|adjacency|graph|g|bag|instances|batch)$")
+_NORM_CLASS = re.compile(r"Norm|BN")
+
+IMPLICIT_MESSAGE = (
+    "`{name}` without `dim` picks dim 0 for 0-, 1- and 3-D input (the batch of a (batch, seq, classes) tensor) "
+    "and dim 1 otherwise — pass `dim` explicitly"
+)
+BATCH_MESSAGE = (
+    "`{name}` over dim 0 runs across the samples of the batch, so each output depends on the others — "
+    "use the feature dim (`dim=-1` or `dim=1`)"
+)
+
+
+class ReductionOverBatch(Rule):
+    code = "NN103"
+    name = "reduction-over-batch"
+    summary = "Softmax or reduction over dim 0 (the batch) in `forward`, or a softmax with an implicit dim"
+    triggers = ("dim", "softmax", "Softmax", "softmin", "Softmin", "(0)", ", 0)", ", 0,")
+    fix = "unsafe"
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if self._check_implicit(node):
+            return
+        layers = sequential_layers(self.facts, node)
+        if layers is not None:
+            self._check_sequential(layers, node)
+            return
+        reduced = self._reduced_over_dim_zero(node)
+        if reduced is not None and self._in_batch_first_forward(node) and keeps_batch_first(self.facts, reduced, node):
+            name = layer_class(self.facts, node.func, node) or _short_name(node)
+            self.report(node, BATCH_MESSAGE.format(name=name))
+
+    def _check_implicit(self, call: cst.Call) -> bool:
+        """`F.softmax(x)` / `nn.Softmax()` / `nn.Softmax(dim=None)`."""
+        qualified = self.facts.call_name(call) or ""
+        offset = 1 if qualified in _IMPLICIT_FUNCTIONS else 0 if nn_class(self.facts, call) in _IMPLICIT_LAYERS else None
+        if offset is None or any(arg.star for arg in call.args):
+            return False
+        dim = argument(call, offset, "dim")
+        if dim is not None and not (isinstance(dim, cst.Name) and dim.value == "None"):
+            return False
+        name = qualified.rsplit(".", 1)[-1]
+        self.report(call, IMPLICIT_MESSAGE.format(name=name), self._explicit_dim(call, dim, offset))
+        return True
+
+    def _explicit_dim(self, call: cst.Call, dim: cst.BaseExpression | None, offset: int) -> PendingFix | None:
+        value = "1" if self._after_convolution(call) else "-1"
+        message = f"Pass `dim={value}` (the implicit dim was 0 for 1- and 3-D input, 1 for 2- and 4-D input)"
+        if dim is not None:
+            return self.replace(dim, value, message)
+        if not call.args:
+            return self.replace(call, f"{self.context.code_for(call.func)}(dim={value})", message)
+        last = call.args[-1].value
+        code = self.context.code_for(last)
+        return None if "\n" in code else self.replace(last, f"{code}, dim={value}", message)
+
+    def _after_convolution(self, layer: cst.Call) -> bool:
+        """`nn.Softmax()` right after a conv in an nn.Sequential: the classes are the channels, dim 1."""
+        parent = self.facts.parent(self.facts.parent(layer) or layer)
+        layers = sequential_layers(self.facts, parent) if isinstance(parent, cst.Call) else None
+        if not layers or not any(layer is item for item in layers):
+            return False
+        before = [layer_class(self.facts, item, layer) for item in layers[: [id(i) for i in layers].index(id(layer))]]
+        last = next((name for name in reversed(before) if name not in ELEMENTWISE_LAYERS), None)
+        return last in CONVOLUTIONS
+
+    def _check_sequential(self, layers: list[cst.BaseExpression], at: cst.Call) -> None:
+        """`nn.Sequential(nn.Linear(d, c), nn.Softmax(dim=0))`: the input of a Sequential is batch-first."""
+        for index, layer in enumerate(layers[1:], 1):
+            constructor = layer_constructor(self.facts, layer, at)
+            if constructor is None or nn_class(self.facts, constructor) not in _IMPLICIT_LAYERS:
+                continue
+            if number(argument(constructor, 0, "dim")) == 0 and any(
+                layer_class(self.facts, item, at) in {"Linear", *CONVOLUTIONS} for item in layers[:index]
+            ):
+                self.report(constructor, BATCH_MESSAGE.format(name=nn_class(self.facts, constructor)))
+
+    def _reduced_over_dim_zero(self, call: cst.Call) -> cst.BaseExpression | None:
+        """The tensor that `x.sum(0)`, `torch.mean(x, dim=0)`, `self.softmax(x)` with `nn.Softmax(dim=0)`... reduces."""
+        func = call.func
+        qualified = self.facts.call_name(call)
+        if qualified is not None:
+            prefix, _, name = qualified.rpartition(".")
+            if f"{prefix}." not in _TORCH_PREFIXES or name not in _REDUCTIONS:
+                return None
+            dim = argument(call, _REDUCTIONS[name][1], "dim")
+            return argument(call, 0, "input") if number(dim) == 0 and isinstance(dim, cst.Integer) else None
+        if layer_class(self.facts, func, call) in _IMPLICIT_LAYERS:
+            constructor = layer_constructor(self.facts, func, call)
+            return argument(call, 0, "input") if number(argument(constructor, 0, "dim")) == 0 else None
+        if isinstance(func, cst.Attribute) and func.attr.value in _REDUCTIONS:
+            position = _REDUCTIONS[func.attr.value][0]
+            dim = argument(call, position, "dim")
+            return func.value if isinstance(dim, cst.Integer) and number(dim) == 0 else None
+        return None
+
+    def _in_batch_first_forward(self, node: cst.CSTNode) -> bool:
+        forward = enclosing_forward(self.facts, node)
+        if forward is None or _NORM_CLASS.search(self.facts.enclosing_class(node).name.value):
+            return False
+        return not any(_SET_INPUTS.match(param.name.value) for param in forward.params.params) and bool(
+            batch_first_input(self.facts, forward)
+        )
+
+
+def _short_name(call: cst.Call) -> str:
+    func = call.func
+    if isinstance(func, cst.Attribute):
+        return func.attr.value
+    return func.value if isinstance(func, cst.Name) else "reduction"
