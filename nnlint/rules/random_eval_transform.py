@@ -45,7 +45,7 @@ class RandomEvalTransform(Rule):
     code = "NN402"
     name = "random-eval-transform"
     summary = "Random augmentation in the transform of a validation or test dataset"
-    triggers = ("torchvision", "albumentations", "kornia", "timm", "transform")
+    triggers = ("transform", "albumentations", "augmentation", "timm.data")
 
     def visit_Call(self, node: cst.Call) -> None:
         name = self._random_transform(node)

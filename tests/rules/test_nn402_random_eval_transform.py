@@ -206,3 +206,13 @@ def test_robustness_evaluation_that_perturbs_on_purpose_is_clean():
                 score(model, perturbation(images))
     """
     assert findings(source, "NN402") == []
+
+
+def test_kornia_gpu_augmentation_for_the_validation_batches():
+    source = """
+        import kornia as K
+
+        train_aug = K.augmentation.RandomHorizontalFlip()
+        val_aug = K.augmentation.RandomAffine(degrees=10.0)
+    """
+    assert findings(source, "NN402") == [(5, 11)]
