@@ -35,6 +35,7 @@ class Options:
     stdin_filename: str | None = None
     show_files: bool = False
     quiet: bool = False
+    debug: bool = False
 
 
 def run_check(paths: list[str], settings: Settings, options: Options) -> int:
@@ -56,7 +57,18 @@ def run_check(paths: list[str], settings: Settings, options: Options) -> int:
         return 0 if not changed or options.exit_zero else 1
     for outcome in changed:
         write_atomically(Path(outcome.path), _encoded(outcome))
-    return _report(result.diagnostics, [o.path for o in result.outcomes], settings, options, fixed=_fixed_count(result))
+    status = _report(result.diagnostics, [o.path for o in result.outcomes], settings, options, fixed=_fixed_count(result))
+    return _report_crashes(result, options) or status
+
+
+def _report_crashes(result: RunResult, options: Options) -> int:
+    """An nnlint bug met on some files: name each file in one line (traceback with --debug), exit 2."""
+    for outcome in result.crashes:
+        reason = outcome.crash.strip().splitlines()[-1]
+        print(f"nnlint: internal error while linting {outcome.path}: {reason} (please report it)", file=sys.stderr)
+        if options.debug:
+            print(outcome.crash, file=sys.stderr)
+    return 2 if result.crashes else 0
 
 
 def _check_stdin(settings: Settings, options: Options) -> int:
@@ -64,7 +76,7 @@ def _check_stdin(settings: Settings, options: Options) -> int:
     data = sys.stdin.buffer.read()
     selection = Selector(settings).for_path(name) if name != "-" else Selection(settings.enabled_codes())
     fix = FixRequest(settings.fixable_codes(), options.unsafe_fixes) if options.fix or options.diff else None
-    outcome = lint_data(name, data, selection, fix, content_hash(data))
+    outcome = lint_data(name, data, selection, fix, content_hash(data))  # a crash here reaches cli.main
     if options.diff:
         if outcome.changed:
             sys.stdout.write(_unified_diff(outcome))

@@ -68,7 +68,7 @@ def check(paths, select, extend_select, ignore, fix, unsafe_fixes, diff, output_
     options = check_command.Options(
         fix=fix, unsafe_fixes=unsafe_fixes, diff=diff, output_file=output_file,
         statistics=statistics, exit_zero=exit_zero, use_cache=not no_cache, stdin_filename=stdin_filename,
-        show_files=show_files, quiet=quiet,
+        show_files=show_files, quiet=quiet, debug=debug,
     )
     sys.exit(check_command.run_check(paths, settings, options))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import io
+import sys
 import tokenize
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -18,6 +19,9 @@ from nnlint.rules.base import Report, Rule, RuleInfo
 from nnlint.rules.engine_codes import SYNTAX_ERROR, UNREADABLE
 from nnlint.suppression import parse_suppressions
 from nnlint.walk import visit_batched
+
+if sys.version_info >= (3, 11):  # pure-Python recursion no longer uses the C stack: deep limits are safe
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 20_000))
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,13 @@ def lint_bytes(path: str, data: bytes, selection: Selection) -> list[Diagnostic]
 
 
 def lint_source(path: str, source: str, selection: Selection) -> list[Diagnostic]:
+    try:
+        return _lint_source(path, source, selection)
+    except RecursionError:  # libcst recurses per nesting level: e.g. thousands of implicitly joined strings
+        return _file_diagnostic(SYNTAX_ERROR, path, "cannot analyse: the code is nested too deeply", selection)
+
+
+def _lint_source(path: str, source: str, selection: Selection) -> list[Diagnostic]:
     rules = [rule for rule in selection.rules() if any(t in source for t in rule.triggers)]
     if not rules:
         return []
@@ -56,8 +67,6 @@ def lint_source(path: str, source: str, selection: Selection) -> list[Diagnostic
             return []
         message, location = _syntax_error(source, error)
         return [_diagnostic(SYNTAX_ERROR, path, message, location, location)]
-    except RecursionError:
-        return _file_diagnostic(SYNTAX_ERROR, path, "syntax error: nesting too deep to parse", selection)
     context = FileContext(path, source, module)
     visitors = [rule(context) for rule in rules]
     if any(visitor.get_inherited_dependencies() for visitor in visitors):
@@ -116,8 +125,10 @@ def _syntax_error(source: str, error: cst.ParserSyntaxError) -> tuple[str, Locat
             return f"syntax error: {python_error.msg}", Location(python_error.lineno, column)
     except (ValueError, RecursionError, MemoryError):
         pass
-    first_line = error.message.splitlines()[0] if error.message else "invalid syntax"
-    return f"syntax error: {first_line}", Location(error.raw_line, error.raw_column + 1)
+    # Python accepts it: a construct libcst does not support yet
+    return "cannot parse: valid Python that nnlint's parser (libcst) does not support", Location(
+        error.raw_line, error.raw_column + 1
+    )
 
 
 def _reason(error: Exception) -> str:

@@ -6,6 +6,7 @@ import codecs
 import io
 import os
 import tokenize
+import traceback
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -42,6 +43,7 @@ class FileOutcome:
     bom: bool = False
     same_as_cached: bool = False  # touched, but the content hash matches the cache entry
     fixes_applied: int = 0
+    crash: str | None = None  # an nnlint bug met on this file: its traceback; the other files go on
 
     @property
     def changed(self) -> bool:
@@ -51,6 +53,10 @@ class FileOutcome:
 @dataclass
 class RunResult:
     outcomes: list[FileOutcome] = field(default_factory=list)
+
+    @property
+    def crashes(self) -> list[FileOutcome]:
+        return [outcome for outcome in self.outcomes if outcome.crash]
 
     @property
     def diagnostics(self) -> list[Diagnostic]:
@@ -94,7 +100,10 @@ def lint_file(path: str, selection: Selection, fix: FixRequest | None, known_has
     data_hash = content_hash(data)
     if known_hash == data_hash and fix is None:
         return FileOutcome(path, [], data_hash=data_hash, same_as_cached=True)
-    return lint_data(path, data, selection, fix, data_hash)
+    try:
+        return lint_data(path, data, selection, fix, data_hash)
+    except Exception:  # noqa: BLE001 - one file's crash must not cost the user the whole run
+        return FileOutcome(path, [], crash=traceback.format_exc())
 
 
 def lint_data(path: str, data: bytes, selection: Selection, fix: FixRequest | None, data_hash: str) -> FileOutcome:
@@ -141,7 +150,7 @@ def run(
         if outcome.same_as_cached:
             cached = cache.get(Path(outcome.path), outcome.data_hash) if cache is not None else None
             outcome = FileOutcome(outcome.path, cached or [], outcome.data_hash)
-        if cache is not None and outcome.data_hash is not None and not outcome.changed:
+        if cache is not None and outcome.data_hash is not None and not outcome.changed and not outcome.crash:
             cache.put(Path(outcome.path), outcome.data_hash, outcome.diagnostics)
         result.outcomes.append(outcome)
     if cache is not None:

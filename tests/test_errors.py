@@ -111,3 +111,26 @@ def test_internal_errors_hide_the_traceback_unless_debug(nnlint, write, tmp_path
     result = nnlint("a.py", "--output-file", "out")
     assert result.code == 2 and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_crash_on_one_file_names_it_and_the_others_are_still_reported(write, tmp_path, monkeypatch, capsys):
+    from nnlint import check_command, runner
+    from nnlint.config import Settings
+
+    write("model.py", VIEW_BUG)
+    write("weird.py", VIEW_BUG)
+    real = runner.lint_data
+
+    def crash_on_weird(path, *args):
+        if path.endswith("weird.py"):
+            raise ValueError("rule bug")
+        return real(path, *args)
+
+    monkeypatch.setattr(runner, "lint_data", crash_on_weird)
+    monkeypatch.chdir(tmp_path)
+    settings = Settings(root=tmp_path, output_format="concise")
+    status = check_command.run_check(["."], settings, check_command.Options(use_cache=False, quiet=True))
+    out, err = capsys.readouterr()
+    assert status == 2
+    assert out.startswith("model.py:6:12: NN101")
+    assert err == "nnlint: internal error while linting weird.py: ValueError: rule bug (please report it)\n"

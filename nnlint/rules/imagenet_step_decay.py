@@ -24,7 +24,7 @@ class ImagenetStepDecay(Rule):
     code = "NN501"
     name = "imagenet-step-decay"
     summary = "ImageNet's step decay (÷10 every 30 epochs) copied into a project that is not ImageNet"
-    triggers = ("StepLR", "30")
+    triggers = ("StepLR", "// 30", "//30")
 
     def visit_Call(self, node: cst.Call) -> None:
         name = self.facts.call_name(node)
