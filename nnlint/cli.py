@@ -15,6 +15,7 @@ from nnlint.config import ConfigError, Settings, find_config_file, load_settings
 from nnlint.discovery import PathError
 from nnlint.report import FORMATS
 from nnlint.rules import catalogue
+from nnlint.runtime.command import run_command
 
 class _DefaultToCheck(click.Group):
     """`nnlint src/` means `nnlint check src/`."""
@@ -116,6 +117,9 @@ def rules_command(output_format: str) -> None:
     from nnlint import catalogue_table
 
     catalogue_table.show(catalogue().values(), output_format)
+
+
+cli.add_command(run_command)  # runtime mode: imports torch only when it runs
 
 
 def main(argv: list[str] | None = None) -> None:
