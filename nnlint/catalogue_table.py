@@ -13,6 +13,9 @@ from nnlint.rules.base import RuleInfo
 
 def show(infos: Iterable[RuleInfo], output_format: str) -> None:
     infos = list(infos)
+    if output_format == "markdown":
+        print(_markdown(infos), end="")
+        return
     if output_format == "json":
         rows = [
             {"code": i.code, "name": i.name, "group": i.group, "summary": i.summary, "fix": i.fix,
@@ -28,3 +31,23 @@ def show(infos: Iterable[RuleInfo], output_format: str) -> None:
         table.add_row(info.code, info.name, info.group, info.fix or "-", "on" if info.default_enabled else "off",
                       info.summary)
     Console(width=None if Console().is_terminal else 200).print(table)
+
+
+def _markdown(infos: list[RuleInfo]) -> str:
+    """The rules index of the docs site (docs/rules.md)."""
+    lines = [
+        "# Rules",
+        "",
+        "Every code nnlint reports. *default* says whether the rule runs without `--select`; *fix* whether",
+        "`--fix` can repair it (*unsafe* fixes need `--unsafe-fixes`). `nnlint rule CODE` prints a page.",
+        "",
+        "| code | name | group | fix | default | summary |",
+        "|---|---|---|---|---|---|",
+    ]
+    for info in infos:
+        summary = info.summary.replace("|", "\\|")
+        lines.append(
+            f"| [{info.code}](../rules/{info.code}.md) | {info.name} | {info.group} | {info.fix or ''} "
+            f"| {'on' if info.default_enabled else 'off'} | {summary} |"
+        )
+    return "\n".join(lines) + "\n"

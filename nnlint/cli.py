@@ -111,7 +111,7 @@ def rule_command(code: str) -> None:
 
 
 @cli.command("rules")
-@click.option("--output-format", type=click.Choice(["table", "json"]), default="table")
+@click.option("--output-format", type=click.Choice(["table", "json", "markdown"]), default="table")
 def rules_command(output_format: str) -> None:
     """List every rule: code, name, group, fix, default."""
     from nnlint import catalogue_table
