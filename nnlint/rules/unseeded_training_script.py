@@ -8,7 +8,7 @@ import libcst as cst
 
 from nnlint.facts.calls import string
 from nnlint.facts.imports import dotted
-from nnlint.facts.loops import Loop, training_loops
+from nnlint.facts.loops import BACKWARD, STEPS, Event, Loop, training_loops
 from nnlint.rules.base import Rule
 
 _TORCH_SEEDERS = frozenset(
@@ -73,16 +73,17 @@ class UnseededTrainingScript(Rule):
         return depth < _DEPTH and any(self._seeds(c, depth + 1) for c in inside)
 
     def _runs_at_import(self, trainers: list[Loop]) -> bool:
-        """A training loop at the top level, or a top-level call to this file's function (no main guard)."""
+        """A training loop at the top level, or a top-level call to a function of this file that trains."""
         if any(self.facts.enclosing_function(loop.node) is None for loop in trainers):
             return True
         loops = training_loops(self.facts)
-        return any(
-            isinstance(small, cst.Expr) and isinstance(small.value, cst.Call) and loops.resolve(small.value)
-            for statement in self.context.module.body
-            if isinstance(statement, cst.SimpleStatementLine)
-            for small in statement.body
-        )
+        for statement in self.context.module.body:
+            for small in statement.body if isinstance(statement, cst.SimpleStatementLine) else ():
+                value = small.value if isinstance(small, (cst.Expr, cst.Assign)) else None
+                helper = loops.resolve(value) if isinstance(value, cst.Call) else None
+                if helper is not None and _trains(loops.scope_events(helper)):
+                    return True
+        return False
 
 
 def _seeds_something_else(call: cst.Call, qualified: str | None) -> bool:
@@ -90,6 +91,11 @@ def _seeds_something_else(call: cst.Call, qualified: str | None) -> bool:
         return qualified.startswith(_NOT_TORCH_PREFIXES) or qualified in _NOT_SEEDING
     # `generator.manual_seed(0)` / `torch.Generator().manual_seed(0)` seed one generator, not torch's global RNG
     return _method(call) == "manual_seed"
+
+
+def _trains(events: list[Event]) -> bool:
+    kinds = {event.kind for event in events}
+    return BACKWARD in kinds and bool(kinds & STEPS)
 
 
 def _method(call: cst.Call) -> str | None:

@@ -221,3 +221,42 @@ def test_evaluation_script_without_a_step_is_clean():
             evaluate(load_model(), loader)
     """
     assert findings(source, "NN503") == []
+
+
+def test_tutorial_script_that_assigns_the_trained_model_at_top_level():
+    source = """
+        import torch
+        from torchvision import models
+
+        def train_model(model, criterion, optimizer, num_epochs=25):
+            for epoch in range(num_epochs):
+                for phase in ["train", "val"]:
+                    for inputs, labels in dataloaders[phase]:
+                        optimizer.zero_grad()
+                        with torch.set_grad_enabled(phase == "train"):
+                            loss = criterion(model(inputs), labels)
+                            if phase == "train":
+                                loss.backward()
+                                optimizer.step()
+            return model
+
+        model_ft = models.resnet18(weights="IMAGENET1K_V1")
+        model_ft = train_model(model_ft, criterion, optimizer_ft, num_epochs=25)
+    """
+    assert findings(source, "NN503") == [(6, 5)]
+
+
+def test_library_module_with_a_top_level_call_that_does_not_train_is_clean():
+    source = """
+        def default_config():
+            return {"lr": 3e-4}
+
+        DEFAULTS = default_config()
+
+        def train_one_epoch(model, loader, optimizer):
+            for x, y in loader:
+                optimizer.zero_grad()
+                model(x, y).backward()
+                optimizer.step()
+    """
+    assert findings(source, "NN503") == []
