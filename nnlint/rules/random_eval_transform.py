@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import libcst as cst
 
 from nnlint.facts.calls import argument, number
@@ -30,6 +32,8 @@ _PROBABILITY_GATED = {
 }
 _CREATE_TRANSFORM = frozenset({"timm.data.create_transform", "timm.data.transforms_factory.create_transform"})
 _TRANSFORM_KEYWORDS = frozenset({"transform", "transforms"})
+# Contrastive / multi-view self-supervision needs random views at validation time too.
+_SELF_SUPERVISED = re.compile(r"contrast|multi_?view|two_?crop|n_?views|simclr|byol|moco|dino|swav|barlow", re.I)
 
 MESSAGE = (
     "`{name}` is random augmentation in a validation/test pipeline: metrics become noisy and pessimistic "
@@ -50,7 +54,7 @@ class RandomEvalTransform(Rule):
     def visit_Call(self, node: cst.Call) -> None:
         name = self._random_transform(node)
         if name is not None:
-            if pipeline_split(self.facts, node) == "eval":
+            if pipeline_split(self.facts, node) == "eval" and not self._self_supervised(node):
                 self.report(node, MESSAGE.format(name=name))
             return
         transform = next((a.value for a in node.args if a.keyword and a.keyword.value in _TRANSFORM_KEYWORDS), None)
@@ -63,6 +67,8 @@ class RandomEvalTransform(Rule):
             return
         name = dotted(transform)
         split = name_split(name)
+        if self._self_supervised(call) or _SELF_SUPERVISED.search(name):
+            return
         if split == "train" or (split is None and self._augments(transform, call)):
             self.report(call, DATASET_MESSAGE.format(name=name))
 
@@ -75,6 +81,13 @@ class RandomEvalTransform(Rule):
             self._random_transform(call) is not None and pipeline_split(self.facts, call) != "eval"
             for call in found.calls
         )
+
+    def _self_supervised(self, node: cst.CSTNode) -> bool:
+        """The statement or function around `node` builds views for contrastive self-supervision."""
+        for ancestor in self.facts.ancestors(node):
+            if isinstance(ancestor, cst.SimpleStatementLine):
+                return bool(_SELF_SUPERVISED.search(self.context.code_for(ancestor)))
+        return False
 
     def _random_transform(self, call: cst.Call) -> str | None:
         """The short name of a random augmentation that `call` constructs, else None."""

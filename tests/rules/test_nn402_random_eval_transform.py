@@ -216,3 +216,15 @@ def test_kornia_gpu_augmentation_for_the_validation_batches():
         val_aug = K.augmentation.RandomAffine(degrees=10.0)
     """
     assert findings(source, "NN402") == [(5, 11)]
+
+
+def test_contrastive_views_for_a_self_supervised_validation_loss_are_clean():
+    source = """
+        import torchvision.transforms as T
+        from torchvision.datasets import STL10
+
+        contrast_transforms = T.Compose([T.RandomResizedCrop(96), T.ColorJitter(0.5, 0.5, 0.5, 0.1)])
+        val_views = ContrastiveTransformations(T.Compose([T.RandomResizedCrop(96)]), n_views=2)
+        val_ds = STL10(root, split="test", transform=contrast_transforms)
+    """
+    assert findings(source, "NN402") == []
