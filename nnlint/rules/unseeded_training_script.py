@@ -17,6 +17,8 @@ _TORCH_SEEDERS = frozenset(
         "pytorch_lightning.seed_everything", "pytorch_lightning.utilities.seed.seed_everything",
         "lightning.seed_everything", "lightning.pytorch.seed_everything", "lightning.fabric.seed_everything",
         "lightning_fabric.utilities.seed.seed_everything", "transformers.set_seed", "accelerate.utils.set_seed",
+        # set-up helpers that seed as one of their jobs
+        "detectron2.engine.default_setup", "detectron2.engine.defaults.default_setup",
     }
 )
 # Named like a seeder but seeding something else, or drawing a fresh non-deterministic seed.
@@ -45,7 +47,8 @@ class UnseededTrainingScript(Rule):
     def visit_Call(self, node: cst.Call) -> None:
         qualified = self.facts.call_name(node)
         name = qualified or dotted(node.func) or _method(node) or ""
-        if _SEED_NAME.search(name.rsplit(".", 1)[-1]) and not _seeds_something_else(node, qualified):
+        seed_named = _SEED_NAME.search(name.rsplit(".", 1)[-1]) and not _seeds_something_else(node, qualified)
+        if seed_named or qualified in _TORCH_SEEDERS:
             self.seed_calls.append(node)
 
     def visit_If(self, node: cst.If) -> None:

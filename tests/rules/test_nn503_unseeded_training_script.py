@@ -260,3 +260,22 @@ def test_library_module_with_a_top_level_call_that_does_not_train_is_clean():
                 optimizer.step()
     """
     assert findings(source, "NN503") == []
+
+
+def test_framework_setup_that_seeds_is_trusted():
+    source = """
+        from detectron2.engine import default_setup, launch
+
+        def main(args):
+            cfg = setup_cfg(args)
+            default_setup(cfg, args)
+            for data, iteration in zip(data_loader, range(start_iter, max_iter)):
+                losses = sum(model(data).values())
+                optimizer.zero_grad()
+                losses.backward()
+                optimizer.step()
+
+        if __name__ == "__main__":
+            launch(main, num_gpus, args=(args,))
+    """
+    assert findings(source, "NN503") == []
