@@ -64,8 +64,10 @@ def single_sample_check(model, inputs):
     return _leaks([g for g in grads if g is not None], 0), 2
 
 
-def training_step_seconds(model, inputs, repeat):
+def training_step(model, inputs):
+    """A function running one SGD step on a copy of the model: the unit of "training-step equivalents"."""
     model = copy.deepcopy(model)
+    model.train()
     optimizer = torch.optim.SGD(model.parameters(), lr=1e-3)
     wrapped = ModelInputs.wrap(inputs)
 
@@ -75,68 +77,62 @@ def training_step_seconds(model, inputs, repeat):
         sum(o.float().square().mean() for o in out).backward()
         optimizer.step()
 
-    return _median(step, repeat)
-
-
-def _median(fn, repeat):
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)  # the least disturbed run: the machine may be shared
-
-
-def _baseline(fn, model, inputs, repeat):
-    model = copy.deepcopy(model)
-    with probe_modes(model):  # the same eval-mode norms and dropout as our check, for a fair verdict
-        result = fn(model, inputs)
-        seconds = _median(lambda: fn(model, inputs), repeat)
-    return result, seconds
+    return step
 
 
 def verdict(leak: bool) -> str:
     return "NN901" if leak else "ok"
 
 
+def interleaved(methods: dict, rounds: int) -> dict:
+    """Best time of each method, measured in alternating rounds so that a busy machine slows all alike."""
+    best = {name: float("inf") for name in methods}
+    for _ in range(rounds):
+        for name, fn in methods.items():
+            start = time.perf_counter()
+            fn()
+            best[name] = min(best[name], time.perf_counter() - start)
+    return best
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batch", type=int, default=64)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=9)
     args = parser.parse_args()
-    torch.set_num_threads(max(1, torch.get_num_threads()))
     warm_model, warm_inputs = ZOO[0].build(8)
     check_batch_independence(warm_model, warm_inputs)  # pay the lazy imports before timing
 
     budget = 2 * math.ceil(math.log2(args.batch)) + 4
     print(f"batch size {args.batch}, torch {torch.__version__}, {torch.get_num_threads()} threads, CPU; "
           f"budget {budget} training-step equivalents")
-    header = (f"| model | expected | ours | naive | single | ours passes | naive passes | ours s | naive s "
-              f"| single s | naive/ours | steps |")
+    header = ("| model | expected | ours | naive | single | ours passes | naive passes | ours s | naive s "
+              "| single s | naive/ours | steps | loop s | vmap s |")
     print(header)
-    print("|" + "|".join("---" for _ in range(12)) + "|")
+    print("|" + "|".join("---" for _ in range(header.count("|") - 1)) + "|")
     for case in ZOO:
         model, inputs = case.build(args.batch)
         ours = check_batch_independence(model, inputs)
-        ours_seconds = _median(lambda: check_batch_independence(model, inputs), args.repeat)
         codes = sorted({f.code for f in ours.findings}) or ["ok"]
         passes = ours.stats["forward_passes"] + ours.stats["backward_passes"]
-        naive_leak, naive_passes = _baseline(naive_check, model, inputs, args.repeat)[0]
-        naive_seconds = _baseline(naive_check, model, inputs, args.repeat)[1]
-        (single_leak, _), single_seconds = _baseline(single_sample_check, model, inputs, args.repeat)
-        step = training_step_seconds(model, inputs, args.repeat)
+        naive_model, single_model = copy.deepcopy(model), copy.deepcopy(model)
+        with probe_modes(naive_model), probe_modes(single_model):  # same eval-mode norms as our check
+            naive_leak, naive_passes = naive_check(naive_model, inputs)
+            single_leak, _ = single_sample_check(single_model, inputs)
+            step = training_step(model, inputs)
+            times = interleaved({
+                "ours": lambda: check_batch_independence(model, inputs),
+                "loop": lambda: check_batch_independence(model, inputs, strategy="loop"),
+                "vmap": lambda: check_batch_independence(model, inputs, strategy="vmap"),
+                "naive": lambda: naive_check(naive_model, inputs),
+                "single": lambda: single_sample_check(single_model, inputs),
+                "step": step,
+            }, args.repeat)
         expected = ",".join(sorted(case.expected)) or "ok"
         print(f"| {case.name} | {expected} | {','.join(codes)} | {verdict(naive_leak)} | {verdict(single_leak)} "
-              f"| {passes} | {naive_passes} | {ours_seconds:.4f} | {naive_seconds:.4f} | {single_seconds:.4f} "
-              f"| {naive_seconds / ours_seconds:.1f}x | {ours_seconds / step:.1f} |")
-
-    print()
-    print("VJP strategy on the transformer encoder (seconds, best of N):")
-    case = next(c for c in ZOO if "transformer" in c.name)
-    model, inputs = case.build(args.batch)
-    for strategy in ("loop", "vmap"):
-        seconds = _median(lambda: check_batch_independence(model, inputs, strategy=strategy), args.repeat)
-        print(f"  {strategy}: {seconds:.4f}")
+              f"| {passes} | {naive_passes} | {times['ours']:.4f} | {times['naive']:.4f} | {times['single']:.4f} "
+              f"| {times['naive'] / times['ours']:.1f}x | {times['ours'] / times['step']:.1f} "
+              f"| {times['loop']:.4f} | {times['vmap']:.4f} |")
 
 
 if __name__ == "__main__":

@@ -257,6 +257,31 @@ def test_allow_accepts_a_module_that_mixes_on_purpose(tmp_path):
     assert findings == [] and result.exit_code == 0 and "allowed module 1" in result.stderr
 
 
+def test_model_called_with_keywords_is_checked_on_its_next_call(tmp_path):
+    body = """
+    class Model(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embed = nn.Embedding(20, 8)
+            self.head = nn.Linear(8, 3)
+
+        def forward(self, input_ids, attention_mask=None):
+            h = self.embed(input_ids).mean(1)
+            return self.head(h - h.mean(0))  # centres over the batch
+
+    model = Model()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    for x, y in data:
+        ids = (x.abs() * 5).long().clamp(max=19)
+        optimizer.zero_grad()
+        F.cross_entropy(model(input_ids=ids, attention_mask=torch.ones_like(ids)), y).backward()
+        optimizer.step()
+    """
+    result, findings, script = run(tmp_path, body, "--max-steps", "3")
+    (finding,) = findings
+    assert finding["code"] == "NN901" and finding["location"]["row"] == line_of(script, "centres over the batch")
+
+
 def test_exit_zero_and_output_file(tmp_path):
     out = tmp_path / "report.sarif"
     result, _, _ = run(tmp_path, "x = torch.zeros(3)\nx.requires_grad_()\n(x.log().sum()).backward()\n",
@@ -298,8 +323,8 @@ def test_importing_the_command_does_not_import_torch():
     assert out.stdout.strip() == "False"
 
 
-def test_example_training_script_in_a_subprocess():
-    out = subprocess.run([sys.executable, "-m", "nnlint.runtime", "examples/train.py", "--max-steps", "3",
+def test_example_training_script_through_the_nnlint_command():
+    out = subprocess.run([sys.executable, "-m", "nnlint", "run", "examples/train.py", "--max-steps", "3",
                           "--output-format", "json"], capture_output=True, text=True, cwd=REPO, timeout=120)
     assert out.returncode == 1, out.stderr
     findings = json.loads(out.stdout)
