@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from nnlint.facts.calls import argument, number
+from nnlint.facts.calls import argument, number, string
 from nnlint.facts.pretrained import PretrainedLoaders
 from nnlint.rules.base import Rule
 
@@ -22,7 +22,7 @@ _NORMALIZE = {
     "kornia.augmentation.Normalize": (0, 1),
     "kornia.enhance.Normalize": (0, 1),
     "kornia.enhance.normalize": (1, 2),
-    "albumentations.Normalize": (None, None),
+    "albumentations.Normalize": (0, 1),
 }
 # A file that spells out ImageNet's statistics somewhere knows them; its other Normalize serves other inputs.
 _IMAGENET_SPELLED = ("0.485", "IMAGENET_DEFAULT_MEAN", "IMAGENET_MEAN")
@@ -51,10 +51,14 @@ class PretrainedOtherNormalization(Rule):
         if qualified not in _NORMALIZE:
             return
         mean_at, std_at = _NORMALIZE[qualified]
-        mean = self._numbers(argument(node, mean_at, "mean"), node)
-        std = self._numbers(argument(node, std_at, "std"), node)
-        if qualified.startswith("albumentations.") and argument(node, None, "mean") is None:
-            mean = IMAGENET_MEAN
+        mean_arg, std_arg = argument(node, mean_at, "mean"), argument(node, std_at, "std")
+        mean, std = self._numbers(mean_arg, node), self._numbers(std_arg, node)
+        if qualified.startswith("albumentations."):
+            mode = argument(node, None, "normalization")
+            if mode is not None and string(mode) != "standard":
+                return  # "image" / "min_max" normalisation ignores mean and std
+            mean = IMAGENET_MEAN if mean_arg is None else mean
+            std = IMAGENET_STD if std_arg is None else std
         if mean is None or std is None:
             return
         if not (_close(mean, IMAGENET_MEAN) and _close(std, IMAGENET_STD)):

@@ -171,3 +171,16 @@ def test_statistics_computed_at_runtime_are_not_judged():
         undo = transforms.Normalize(mean=[-m / s for m, s in zip(mean, std)], std=[1 / s for s in std])
     """
     assert findings(source, "NN403") == []
+
+
+def test_albumentations_defaults_are_imagenet_statistics():
+    source = """
+        import albumentations as A
+        from torchvision.models import resnet34
+
+        model = resnet34(pretrained=True)
+        ok = A.Compose([A.Resize(224, 224), A.Normalize()])
+        half = A.Compose([A.Normalize(mean=(0.5, 0.5, 0.5))])
+        by_image = A.Normalize(mean=(0.5, 0.5, 0.5), std=(0.5, 0.5, 0.5), normalization="image")
+    """
+    assert findings(source, "NN403") == [(7, 19)]
