@@ -139,3 +139,32 @@ def test_no_progress_bar_when_stderr_is_not_a_terminal(nnlint, write):
     assert result.code == 1
     assert result.stderr == ""
     assert len(json.loads(result.stdout)) == 60  # linted in the process pool: every file's finding is there
+
+
+def test_progress_bar_on_a_terminal_stays_out_of_the_report(write, tmp_path):
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    for i in range(60):
+        write(f"pkg/m{i}.py", VIEW_BUG)
+    leader, follower = pty.openpty()  # stderr is a terminal, stdout a pipe: `nnlint ... > report.json`
+    completed = subprocess.run(
+        [sys.executable, "-m", "nnlint", "pkg", "--output-format", "json", "--no-cache"],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=follower, timeout=300,
+    )
+    os.close(follower)
+    terminal = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        terminal += chunk
+    os.close(leader)
+    assert completed.returncode == 1
+    assert len(json.loads(completed.stdout)) == 60
+    assert b"linting" in terminal and b"/60" in terminal
