@@ -148,6 +148,28 @@ def sizes_seen(run: Callable[[], object]) -> set[int]:
     return sizes
 
 
+def shapes_seen(run: Callable[[], object]) -> list[tuple[int, ...]]:
+    """The shape of every op output of one forward, in order."""
+    shapes: list[tuple[int, ...]] = []
+
+    def collect(call: OpCall, outputs: list[torch.Tensor]) -> None:
+        shapes.extend(tuple(out.shape) for out in outputs)
+
+    with torch.no_grad(), OpRecorder(collect):
+        run()
+    return shapes
+
+
+def fixed_sizes(run_long: Callable[[], object], run_short: Callable[[], object]) -> set[int]:
+    """Dim sizes that stay put when the followed axis gets one shorter: head sizes, hidden sizes — the
+    sizes a followed axis must not take, or it could not be told apart from them."""
+    fixed: set[int] = set()
+    for long, short in zip(shapes_seen(run_long), shapes_seen(run_short)):
+        if len(long) == len(short):
+            fixed.update(a for a, b in zip(long, short) if a == b)
+    return fixed
+
+
 def free_size(candidates, taken: set[int]) -> int | None:
     """The first candidate size that no other dim uses."""
     return next((size for size in candidates if size not in taken and size >= 2), None)

@@ -177,7 +177,12 @@ class BatchCheck:
 
     # -- reporting ---------------------------------------------------------------------------------
     def report_leak(self, inputs: ModelInputs, pairs: list[tuple[int, int]], how: str) -> None:
-        culprit = self.attribute(inputs, pairs, every_source=how != "gradient") if pairs else None
+        culprit = None
+        if pairs:
+            try:
+                culprit = self.attribute(inputs, pairs, every_source=how != "gradient")
+            except Exception as error:  # e.g. a model built for one batch size rejects the sub-batch
+                self.report.notes.append(f"no attribution: the model failed on a sub-batch ({type(error).__name__})")
         if pairs:
             receiver = pairs[0][0]
             sources = [j for i, j in pairs if i == receiver]
@@ -210,16 +215,19 @@ class BatchCheck:
         # one source is enough for a gradient leak; coupling seen only by perturbation may need them all
         sources = sorted({j for i, j in pairs if i == receiver}) if every_source else [source]
         needed = [receiver, *sources]
-        for size in range(inputs.batch_size, len(needed) - 1, -1):
-            if size in taken or size < 2:
-                continue
+        sizes = [n for n in range(inputs.batch_size, len(needed) - 1, -1) if n not in taken and n >= 2]
+        if inputs.batch_size not in sizes:
+            sizes.append(inputs.batch_size)  # last resort: the batch's own size, if no activation is ambiguous
+        for size in sizes:
             others = [i for i in range(inputs.batch_size) if i not in needed][: size - len(needed)]
             rows = sorted(needed + others)
             sub = inputs.select(rows) if size != inputs.batch_size else inputs
             self.forward_passes += 1
-            if not self._collides(sub, size):
-                return sub, {rows.index(j) for j in sources}
-            taken.add(size)
+            try:
+                if not self._collides(sub, size):
+                    return sub, {rows.index(j) for j in sources}
+            except Exception:  # a model built for one batch size: only that size runs
+                continue
         return None, None
 
     def _collides(self, sub: ModelInputs, size: int) -> bool:

@@ -13,7 +13,7 @@ from typing import Any, Callable
 import torch
 from torch import nn
 
-from nnlint.runtime.attribution import Axis, Culprit, attribute, free_size, sizes_seen
+from nnlint.runtime.attribution import Axis, Culprit, attribute, fixed_sizes, free_size
 from nnlint.runtime.batching import ModelInputs, pick_outputs
 from nnlint.runtime.batch_check import _model_device
 from nnlint.runtime.distributed import unwrap
@@ -111,20 +111,26 @@ class CausalityCheck:
                                             op=culprit.op if culprit else None,
                                             location=culprit.location if culprit else None))
 
-    def attribute(self, t_out: int, t_in: int) -> Culprit | None:
-        """Follow the time axis on a prefix of the sequence whose length no other dim shares."""
-        taken = {n for tensor in (*self.model.parameters(), *self.model.buffers()) for n in tensor.shape}
-        taken.add(self.inputs.batch_size)
-        taken |= sizes_seen(lambda: self.inputs.call(self.model)) - {self.length}
-        length = free_size(range(self.length, t_in, -1), taken)
-        if length is None:
-            self.report.notes.append("every prefix length collides with another dim: no attribution")
-            return None
+    def prefix(self, length: int) -> ModelInputs:
+        """The inputs cut to their first `length` steps."""
         leaves = list(self.inputs.leaves)
         for i in self.inputs.batched():
             if leaves[i].dim() > self.time_dim and leaves[i].shape[self.time_dim] == self.length:
                 leaves[i] = leaves[i].narrow(self.time_dim, 0, length)
-        prefix = self.inputs.replace(leaves)
+        return self.inputs.replace(leaves)
+
+    def attribute(self, t_out: int, t_in: int) -> Culprit | None:
+        """Follow the time axis on a prefix of the sequence whose length no other dim shares."""
+        taken = {n for tensor in (*self.model.parameters(), *self.model.buffers()) for n in tensor.shape}
+        taken.add(self.inputs.batch_size)
+        if self.length - 1 > t_in:
+            shorter = self.prefix(self.length - 1)
+            taken |= fixed_sizes(lambda: self.inputs.call(self.model), lambda: shorter.call(self.model))
+        length = free_size(range(self.length, t_in, -1), taken)
+        if length is None:
+            self.report.notes.append("every prefix length collides with another dim: no attribution")
+            return None
+        prefix = self.prefix(length)
         probe_inputs = ProbeInputs(self.model, prefix)
         time_dim = self.time_dim
 

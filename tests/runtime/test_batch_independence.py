@@ -55,6 +55,14 @@ def test_view_bug_names_view_and_exact_pairs():
     assert "output row" in str(report) and "Tensor.view" in str(report)
 
 
+def test_attribution_survives_a_batch_size_equal_to_a_hidden_size():
+    torch.manual_seed(0)
+    model, x = ViewInsteadOfPermute(dim=8), torch.randn(8, 4, 8)  # batch 8 == feature size 8
+    (finding,) = check_batch_independence(model, x).findings
+    view_line = next(c for c in ZOO if c.name == "view instead of permute").bug_line()
+    assert (finding.op, finding.location) == ("Tensor.view", f"tests/runtime/zoo.py:{view_line}")
+
+
 def test_view_bug_keeps_sample_zero_clean_so_a_single_sample_check_misses_it():
     torch.manual_seed(0)
     model, x = ViewInsteadOfPermute(), torch.randn(8, 4, 6, requires_grad=True)

@@ -36,6 +36,13 @@ def test_leaking_masks_are_caught_with_the_first_pair_and_the_op(mask):
     assert "step 0 depends on the input at step 1" in finding.message
 
 
+def test_attribution_survives_a_sequence_length_equal_to_the_head_size():
+    torch.manual_seed(0)
+    model, tokens = GPT(dim=24, heads=2, mask="none"), torch.randint(0, 37, (3, 12))  # head size 12 == T
+    (finding,) = check_causality(model, tokens).findings
+    assert finding.location == f"tests/runtime/zoo.py:{ATTENTION_LINE}"
+
+
 def test_strict_mode_flags_a_model_that_sees_the_current_step():
     model, tokens = gpt("causal")
     (finding,) = check_causality(model, tokens, include_current=False).findings
