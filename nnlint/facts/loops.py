@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import weakref
+from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -22,6 +23,7 @@ from nnlint.facts.collector import Facts
 from nnlint.facts.imports import dotted
 from nnlint.facts.roles import receiver_name, role_of
 from nnlint.facts.splits import split_of
+from nnlint.walk import children
 
 BACKWARD = "backward"
 ZERO_GRAD = "zero_grad"
@@ -118,7 +120,11 @@ class Loop:
 
     @property
     def iterable_name(self) -> str | None:
-        return dotted(self.iterable) if self.iterable is not None else None
+        """`val_loader`, `self.test_dl`; `self.val_dataloader` for `self.val_dataloader()`."""
+        iterable = self.iterable
+        if isinstance(iterable, cst.Call) and not iterable.args:
+            iterable = iterable.func
+        return dotted(iterable) if iterable is not None else None
 
     @property
     def split(self) -> str | None:
@@ -160,13 +166,11 @@ class TrainingLoops:
 
     def __init__(self, facts: Facts) -> None:
         self.facts = facts
-        walk = _Walk()
-        facts.module.visit(walk)
-        self._walk = walk
+        self._walk = _Index(facts)
         self.loops: list[Loop] = []
         self._by_node: dict[cst.CSTNode, Loop] = {}
         self._scope_events: dict[cst.CSTNode, list[Event]] = {}
-        for node in walk.loops:
+        for node in self._walk.loops:
             parent = next((self._by_node[a] for a in self._loop_ancestors(node)), None)
             loop = Loop(node, parent, iterable=_unwrap(node.iter) if isinstance(node, cst.For) else None)
             loop.no_grad = self.runs_without_grad(node)
@@ -198,7 +202,16 @@ class TrainingLoops:
 
     def calls_to(self, function: cst.FunctionDef) -> list[cst.Call]:
         """Calls in this file that resolve to `function` (`name(...)` or `self.name(...)`)."""
-        return [call for call in self._walk.calls if self.resolve(call) is function]
+        return self._callers.get(function, [])
+
+    @cached_property
+    def _callers(self) -> dict[cst.FunctionDef, list[cst.Call]]:
+        found: dict[cst.FunctionDef, list[cst.Call]] = {}
+        for call in self._walk.calls:
+            function = self.resolve(call)
+            if function is not None:
+                found.setdefault(function, []).append(call)
+        return found
 
     def resolve(self, call: cst.Call) -> cst.FunctionDef | None:
         """The function of this file that `name(...)` or `self.name(...)` calls, if it is one."""
@@ -343,65 +356,53 @@ class TrainingLoops:
         return False
 
 
-class _Walk(cst.CSTVisitor):
-    """One pass collecting loops, calls, `.grad` assignments and this file's functions."""
+class _Index:
+    """Loops, calls, `.grad = None` resets and this file's functions, read off the facts' one walk.
 
-    def __init__(self) -> None:
-        super().__init__()
+    A node's subtree is the range of pre-order positions from its own to its last descendant's.
+    """
+
+    def __init__(self, facts: Facts) -> None:
         self.loops: list[cst.For | cst.While] = []
         self.calls: list[cst.Call] = []
-        self.items: list[cst.CSTNode] = []  # calls and `.grad =` statements, in source order
-        self._spans: dict[cst.CSTNode, tuple[int, int]] = {}
-        self._counter = 0
-        self._open: list[tuple[cst.CSTNode, int]] = []
+        self.items: list[cst.CSTNode] = []  # calls and `.grad = None` statements, in source order
+        self._item_starts: list[int] = []
         self.functions: dict[str, cst.FunctionDef] = {}
         self.methods: dict[tuple[cst.ClassDef, str], cst.FunctionDef] = {}
-        self._enclosing: list[cst.ClassDef | cst.FunctionDef] = []
+        self._facts = facts
+        for node in facts._order:  # every node in pre-order, as the collector's walk met it
+            if isinstance(node, (cst.For, cst.While)):
+                self.loops.append(node)
+            elif isinstance(node, cst.Call):
+                self.calls.append(node)
+                self._add_item(node)
+            elif isinstance(node, cst.Assign):
+                if any(_is_grad_attribute(t.target) for t in node.targets) and _is_zeros(node.value):
+                    self._add_item(node)
+            elif isinstance(node, cst.FunctionDef):
+                outer = facts.parent(facts.parent(node))  # FunctionDef <- IndentedBlock <- ClassDef
+                if isinstance(outer, cst.ClassDef):
+                    self.methods.setdefault((outer, node.name.value), node)
+                else:  # module-level, or nested in a function and called by its bare name
+                    self.functions.setdefault(node.name.value, node)
 
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        self._counter += 1
-        self._open.append((node, self._counter))
-        return super().on_visit(node)
+    def _last_order(self, node: cst.CSTNode) -> int:
+        """Pre-order position of the last node in `node`'s subtree: follow the last child down."""
+        while True:
+            last = None
+            for last in children(node):
+                pass
+            if last is None:
+                return self._facts.order(node)
+            node = last
 
-    def on_leave(self, original_node: cst.CSTNode) -> None:
-        super().on_leave(original_node)
-        node, start = self._open.pop()
-        self._spans[node] = (start, self._counter)
-
-    def visit_For(self, node: cst.For) -> None:
-        self.loops.append(node)
-
-    def visit_While(self, node: cst.While) -> None:
-        self.loops.append(node)
-
-    def visit_Call(self, node: cst.Call) -> None:
-        self.calls.append(node)
+    def _add_item(self, node: cst.CSTNode) -> None:
         self.items.append(node)
-
-    def visit_Assign(self, node: cst.Assign) -> None:
-        if any(_is_grad_attribute(target.target) for target in node.targets) and _is_zeros(node.value):
-            self.items.append(node)
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self._enclosing.append(node)
-
-    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
-        self._enclosing.pop()
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        outer = self._enclosing[-1] if self._enclosing else None
-        if isinstance(outer, cst.ClassDef):
-            self.methods.setdefault((outer, node.name.value), node)
-        else:  # module-level, or nested in a function and called by its bare name
-            self.functions.setdefault(node.name.value, node)
-        self._enclosing.append(node)
-
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        self._enclosing.pop()
+        self._item_starts.append(self._facts.order(node))
 
     def items_within(self, region: cst.CSTNode) -> list[cst.CSTNode]:
-        start, end = self._spans[region]
-        return [item for item in self.items if start < self._spans[item][0] <= end]
+        start, end = self._facts.order(region), self._last_order(region)
+        return self.items[bisect_right(self._item_starts, start) : bisect_right(self._item_starts, end)]
 
 
 def training_loops(facts: Facts) -> TrainingLoops:

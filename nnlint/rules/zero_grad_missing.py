@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from nnlint.facts.loops import BACKWARD, ZERO_GRAD, training_loops
+from nnlint.facts.loops import BACKWARD, STEPS, ZERO_GRAD, Loop, training_loops
 from nnlint.rules.base import Rule
 
 MESSAGE = (
@@ -22,5 +22,17 @@ class ZeroGradMissing(Rule):
     def visit_Module(self, node: cst.Module) -> None:
         for loop in training_loops(self.facts).loops:
             # The innermost loop that trains owns the step; zeroing anywhere in it (helpers too) is enough.
-            if loop.trains and not any(child.trains for child in loop.children) and not loop.has(ZERO_GRAD):
+            if not loop.trains or any(child.trains for child in loop.children) or loop.has(ZERO_GRAD):
+                continue
+            if not self._optimizer_built_each_iteration(loop):
                 self.report(loop.of(BACKWARD)[0].node, MESSAGE)
+
+    def _optimizer_built_each_iteration(self, loop: Loop) -> bool:
+        """`opt = SGD(...); opt.step()` inside the loop: a one-off numeric check, not a training loop."""
+        for step in loop.of(*STEPS):
+            if step.receiver is None:
+                continue
+            for binding in self.facts.bindings(step.receiver, step.node):
+                if loop.node in self.facts.ancestors(binding.statement):
+                    return True
+        return False

@@ -169,3 +169,17 @@ def test_lightning_manual_optimization_without_a_loop_is_clean():
                 opt.zero_grad()
     """
     assert findings(source, "NN301") == []
+
+
+def test_optimizer_built_anew_each_iteration_is_a_one_off_check():
+    source = """
+        import torch
+
+        def compare(model_a, model_b, x, iterations=10):
+            for i in range(iterations):
+                model_a(x).sum().backward()
+                model_b(x).sum().backward()
+                optimizer = torch.optim.SGD(model_a.parameters(), lr=0.01)
+                optimizer.step()
+    """
+    assert findings(source, "NN301") == []

@@ -48,7 +48,7 @@ def test_module_level_test_loop_with_tqdm_and_enumerate():
     assert findings(source, "NN601") == [(6, 5)]
 
 
-def test_generic_loader_in_an_evaluate_method():
+def test_generic_loader_in_an_evaluate_method_called_from_fit():
     source = """
         import torch
 
@@ -59,8 +59,36 @@ def test_generic_loader_in_an_evaluate_method():
                 for batch in loader:
                     scores.append(self.model(batch["x"]).sigmoid())
                 return torch.cat(scores)
+
+            def fit(self, train_loader, val_loader):
+                self.train_epoch(train_loader)
+                return self.evaluate(val_loader)
     """
     assert findings(source, "NN601") == [(8, 9)]
+
+
+def test_generic_loader_in_a_library_function_nobody_here_calls_is_clean():
+    source = """
+        import torch
+
+        @torch.no_grad()
+        def default_eval_fn(model, calib_data):
+            for data, target in calib_data:
+                model(data)
+    """
+    assert findings(source, "NN601") == []
+
+
+def test_a_loop_over_models_is_not_a_pass_over_data():
+    source = """
+        import torch
+
+        @torch.no_grad()
+        def check(models_to_test, x):
+            for model in models_to_test:
+                model(x)
+    """
+    assert findings(source, "NN601") == []
 
 
 def test_every_caller_in_the_file_must_set_eval_mode():
