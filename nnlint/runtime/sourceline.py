@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import os
 import sys
+import sysconfig
 from pathlib import Path
 
 import torch
 
 _TORCH_DIR = str(Path(torch.__file__).resolve().parent) + os.sep
 _RUNTIME_DIR = str(Path(__file__).resolve().parent) + os.sep
-_SKIPPED_NAMES = ("contextlib.py", "runpy.py", "functools.py")
+_STDLIB_DIR = str(Path(sysconfig.get_paths()["stdlib"]).resolve()) + os.sep
+_SITE_DIRS = tuple(str(Path(p).resolve()) + os.sep for p in {sysconfig.get_paths()["purelib"],
+                                                              sysconfig.get_paths()["platlib"]})
 
 
 def _is_user_file(filename: str) -> bool:
+    """Not torch, not nnlint's runtime, not the standard library (contextlib, runpy, functools glue).
+    Other installed packages count: an op in a model library's file is that file's line."""
     if filename.startswith("<") or filename.startswith(_TORCH_DIR) or filename.startswith(_RUNTIME_DIR):
         return False
-    return not filename.endswith(_SKIPPED_NAMES)
+    return not (filename.startswith(_STDLIB_DIR) and not filename.startswith(_SITE_DIRS))
 
 
 def user_frame(skip: int = 1) -> tuple[str, int] | None:
