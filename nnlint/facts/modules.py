@@ -267,8 +267,11 @@ def keeps_batch_first(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode, d
             return expr.value == batch_first_input(facts, forward) and not rebound
         return keeps_batch_first(facts, value, value, depth + 1)
     if isinstance(expr, cst.BinaryOperation):
-        sides = (expr.left,) if isinstance(expr.operator, cst.MatrixMultiply) else (expr.left, expr.right)
-        return any(keeps_batch_first(facts, side, at, depth + 1) for side in sides)
+        if isinstance(expr.operator, cst.MatrixMultiply):
+            # `x @ self.weight` projects each sample; `q @ k.T` is a (batch, batch) similarity matrix
+            weight = (dotted(expr.right) or "").removesuffix(".T")
+            return weight.startswith("self.") and keeps_batch_first(facts, expr.left, at, depth + 1)
+        return any(keeps_batch_first(facts, side, at, depth + 1) for side in (expr.left, expr.right))
     if isinstance(expr, cst.Subscript):
         first = expr.slice[0].slice if expr.slice else None
         full = isinstance(first, cst.Slice) and first.lower is None and first.upper is None and first.step is None
@@ -313,7 +316,7 @@ def _keeps_layout(facts: Facts, func: cst.Attribute, at: cst.CSTNode) -> bool:
         classes = module_classes(facts)
         return bool(values) and all(isinstance(v, cst.Call) and dotted(v.func) in classes for v in values)
     name = nn_class(facts, constructor) or ""
-    if name.endswith("Loss") or name in ("Flatten", "Embedding", "EmbeddingBag"):
+    if name.endswith("Loss") or name == "Flatten" and number(argument(constructor, 0, "start_dim")) == 0:
         return False
     if name in _SEQUENCE_FIRST:
         batch_first = argument(constructor, None, "batch_first")

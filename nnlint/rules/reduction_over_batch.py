@@ -72,7 +72,7 @@ class ReductionOverBatch(Rule):
 
     def _explicit_dim(self, call: cst.Call, dim: cst.BaseExpression | None, offset: int) -> PendingFix | None:
         value = "1" if self._after_convolution(call) else "-1"
-        message = f"Pass `dim={value}` (the implicit dim was 0 for 1- and 3-D input, 1 for 2- and 4-D input)"
+        message = f"Pass `dim={value}` (PyTorch's implicit dim was 0 for 0-, 1- and 3-D input and 1 otherwise)"
         if dim is not None:
             return self.replace(dim, value, message)
         if not call.args:
@@ -85,9 +85,10 @@ class ReductionOverBatch(Rule):
         """`nn.Softmax()` right after a conv in an nn.Sequential: the classes are the channels, dim 1."""
         parent = self.facts.parent(self.facts.parent(layer) or layer)
         layers = sequential_layers(self.facts, parent) if isinstance(parent, cst.Call) else None
-        if not layers or not any(layer is item for item in layers):
+        index = next((i for i, item in enumerate(layers or []) if item is layer), None)
+        if index is None:
             return False
-        before = [layer_class(self.facts, item, layer) for item in layers[: [id(i) for i in layers].index(id(layer))]]
+        before = [layer_class(self.facts, item, layer) for item in layers[:index]]
         last = next((name for name in reversed(before) if name not in ELEMENTWISE_LAYERS), None)
         return last in CONVOLUTIONS
 

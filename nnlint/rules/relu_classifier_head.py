@@ -72,4 +72,6 @@ class ReluClassifierHead(Rule):
         if constructor is None or layer_class(self.facts, constructor, at) != "Linear":
             return False
         size = argument(constructor, 1, "out_features")
-        return size is not None and bool(_CLASS_COUNT.search(self.context.code_for(size)))
+        if not isinstance(size, (cst.Name, cst.Attribute, cst.Call)):
+            return False  # `num_classes * 4` sizes a hidden layer
+        return bool(_CLASS_COUNT.search(self.context.code_for(size)))

@@ -251,3 +251,25 @@ def test_reductions_over_dim_zero_have_no_fix():
     """
     assert len(findings(source, "NN103")) == 1
     assert fixed(source, "NN103") == textwrap.dedent(source)
+
+
+def test_column_softmax_of_a_similarity_matrix_stays_clean_but_a_projection_does_not():
+    source = """
+        import torch
+        import torch.nn.functional as F
+        from torch import nn
+
+        class Clip(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.image_proj = nn.Linear(512, 256)
+                self.weight = nn.Parameter(torch.zeros(256, 256))
+
+            def forward(self, images, texts):
+                image_emb = self.image_proj(images)
+                similarity = image_emb @ texts.T
+                text_to_image = F.log_softmax(similarity, dim=0)
+                projected = image_emb @ self.weight
+                return text_to_image, projected.softmax(dim=0)
+    """
+    assert findings(source, "NN103") == [(17, 31)]

@@ -103,8 +103,9 @@ def test_relu_layer_attribute_on_the_output_in_lightning_forward():
             from torch import nn
 
             projector = nn.Sequential(nn.Linear(2048, 512), nn.ReLU())
+            expand = nn.Sequential(nn.Linear(2048, num_classes * 4), nn.ReLU())
             """,
-            id="hidden-block-not-sized-by-classes",
+            id="hidden-blocks-not-sized-as-the-classes",
         ),
         pytest.param(
             """
