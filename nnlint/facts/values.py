@@ -43,6 +43,7 @@ _SHAPE_METHODS = frozenset(
     }
 )
 _LOGS = frozenset({"torch.log"})
+_MOVES = frozenset({"to", "cuda", "cpu", "float", "double", "half", "train", "eval"})
 _MAX_DEPTH = 8
 
 
@@ -146,11 +147,18 @@ def _model_class(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode) -> cst
         values = facts.assigned_values(expr, at)
         if len(values) != len(facts.bindings(dotted(expr) or "", at)):
             return None
-    names = {dotted(value.func) if isinstance(value, cst.Call) else None for value in values}
+    names = {dotted(_unmoved(value).func) if isinstance(value, cst.Call) else None for value in values}
     if len(names) != 1:
         return None
     name = names.pop()
     return module_classes(facts).get(name) if name is not None else None
+
+
+def _unmoved(call: cst.Call) -> cst.Call:
+    """`Net().to(device)` / `Net().cuda()` -> `Net()`: moving a model keeps what it computes."""
+    while isinstance(call.func, cst.Attribute) and call.func.attr.value in _MOVES and isinstance(call.func.value, cst.Call):
+        call = call.func.value
+    return call
 
 
 def _forward_output(facts: Facts, cls: cst.ClassDef, depth: int) -> Origin | None:

@@ -194,3 +194,25 @@ def test_no_fix_through_a_variable_or_a_bare_imported_name():
     """
     assert len(findings(source, "NN203")) == 2
     assert fixed(source, "NN203") == textwrap.dedent(source)
+
+
+def test_dcgan_discriminator_moved_to_the_device_still_ends_in_sigmoid():
+    source = """
+        import torch
+        from torch import nn
+
+        class Discriminator(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.main = nn.Sequential(nn.Conv2d(3, 1, 4, 1, 0, bias=False), nn.Sigmoid())
+
+            def forward(self, input):
+                return self.main(input)
+
+        netD = Discriminator().to(device)
+        criterion = nn.BCELoss()
+        for data in dataloader:
+            output = netD(data[0].to(device)).view(-1)
+            errD_real = criterion(output, torch.ones_like(output))
+    """
+    assert findings(source, "NN203") == [(17, 17)]
