@@ -15,15 +15,14 @@ from typing import Any
 import torch
 from torch import nn
 
-from nnlint.runtime.attribution import Axis, Culprit, attribute
-from nnlint.runtime.op_recorder import OpRecorder
+from nnlint.runtime.batch_attribution import BatchAttribution
 from nnlint.runtime.batching import ModelInputs, pick_outputs
 from nnlint.runtime.distributed import is_sharded, unwrap
 from nnlint.runtime.findings import Finding, Report
 from nnlint.runtime.group_testing import GradientProbe, bit_subsets, find_pairs
 from nnlint.runtime.perturbation import PerturbationProbe, perturbation_subsets
 from nnlint.runtime.probe_inputs import ProbeInputs
-from nnlint.runtime.state import OwnerTracker, allowed_modules, probe_modes, reseed, untouched
+from nnlint.runtime.state import probe_modes, reseed, untouched
 
 
 
@@ -179,10 +178,13 @@ class BatchCheck:
     def report_leak(self, inputs: ModelInputs, pairs: list[tuple[int, int]], how: str) -> None:
         culprit = None
         if pairs:
+            attribution = BatchAttribution(self.model, self.allow, self.generator, self.device, self.seed)
             try:
-                culprit = self.attribute(inputs, pairs, every_source=how != "gradient")
+                culprit = attribution.find(inputs, pairs, every_source=how != "gradient")
             except Exception as error:  # e.g. a model built for one batch size rejects the sub-batch
-                self.report.notes.append(f"no attribution: the model failed on a sub-batch ({type(error).__name__})")
+                attribution.notes.append(f"no attribution: the model failed on a sub-batch ({type(error).__name__})")
+            self.report.notes.extend(attribution.notes)
+            self.forward_passes += attribution.forward_passes
         if pairs:
             receiver = pairs[0][0]
             sources = [j for i, j in pairs if i == receiver]
@@ -204,77 +206,6 @@ class BatchCheck:
         self.report.findings.append(Finding(
             "NN901", f"{what}{seen_by}{where}; {advice}", pairs=tuple(pairs),
             op=culprit.op if culprit else None, location=culprit.location if culprit else None))
-
-    def attribution_rows(self, inputs: ModelInputs, pairs: list[tuple[int, int]], every_source: bool):
-        """A sub-batch whose size no other dim shares (so the batch axis can be followed), holding the pair."""
-        taken = {n for tensor in (*self.model.parameters(), *self.model.buffers()) for n in tensor.shape}
-        for leaf in inputs.leaves:
-            if isinstance(leaf, torch.Tensor):
-                taken |= {n for d, n in enumerate(leaf.shape) if d != inputs.batch_dim}
-        receiver, source = pairs[0]
-        # one source is enough for a gradient leak; coupling seen only by perturbation may need them all
-        sources = sorted({j for i, j in pairs if i == receiver}) if every_source else [source]
-        needed = [receiver, *sources]
-        sizes = [n for n in range(inputs.batch_size, len(needed) - 1, -1) if n not in taken and n >= 2]
-        if inputs.batch_size not in sizes:
-            sizes.append(inputs.batch_size)  # last resort: the batch's own size, if no activation is ambiguous
-        for size in sizes:
-            others = [i for i in range(inputs.batch_size) if i not in needed][: size - len(needed)]
-            rows = sorted(needed + others)
-            sub = inputs.select(rows) if size != inputs.batch_size else inputs
-            self.forward_passes += 1
-            try:
-                if not self._collides(sub, size):
-                    return sub, {rows.index(j) for j in sources}
-            except Exception:  # a model built for one batch size: only that size runs
-                continue
-        return None, None
-
-    def _collides(self, sub: ModelInputs, size: int) -> bool:
-        """Does some activation have two dims of the batch's size (then the batch axis is ambiguous)?"""
-        collided = False
-
-        def look(call, outputs):
-            nonlocal collided
-            collided = collided or any(list(out.shape).count(size) > 1 for out in outputs)
-
-        with torch.no_grad(), OpRecorder(look):
-            sub.call(self.model)
-        return collided
-
-    def attribute(self, inputs: ModelInputs, pairs: list[tuple[int, int]], every_source: bool) -> Culprit | None:
-        sub, sources = self.attribution_rows(inputs, pairs, every_source)
-        if sub is None:
-            self.report.notes.append("every batch size up to the batch's collides with another dim: no attribution")
-            return None
-        axis = Axis(sub.batch_size, chunks=True)
-        probe_inputs = ProbeInputs(self.model, sub)
-        batch_dim = sub.batch_dim
-
-        def with_tangents(make_dual):
-            duals = []
-            for value in probe_inputs.values():
-                tangent = torch.zeros_like(value)
-                moved = tangent.movedim(batch_dim, 0)
-                for j in sources:
-                    moved[j] = torch.randn(moved[j].shape, generator=self.generator).to(tangent)
-                duals.append(make_dual(value, tangent))
-            reseed(self.device, self.seed)
-            return probe_inputs.run(duals)
-
-        changed = sub.with_fresh_rows(sorted(sources), self.generator)
-
-        def before():
-            reseed(self.device, self.seed)
-            return sub.call(self.model)
-
-        def after():
-            reseed(self.device, self.seed)
-            return changed.call(self.model)
-
-        self.forward_passes += 3
-        with OwnerTracker(allowed_modules(self.model, self.allow)) as owner:
-            return attribute(with_tangents, before, after, axis, lambda touched: bool(touched - sources), owner)
 
 
 def check_batch_independence(model: nn.Module, inputs: Any, *, batch_dim: int = 0,
