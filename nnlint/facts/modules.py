@@ -237,6 +237,16 @@ _ELEMENTWISE_METHODS = frozenset(
         "contiguous", "to", "type_as", "square", "softmax", "log_softmax",
     }
 )
+# Where the dim goes: (position in a method call, position in a torch.* / F.* call).
+_REDUCTIONS = {
+    **{name: (0, 1) for name in (
+        "softmax", "log_softmax", "softmin", "sum", "mean", "max", "min", "cumsum", "cumprod", "prod", "logsumexp",
+        "argmax", "argmin", "std", "var", "amax", "amin",
+    )},
+    "norm": (1, 2), "normalize": (None, 2), "vector_norm": (None, 2),
+}
+_TORCH_PREFIXES = ("torch.", "torch.nn.functional.", "torch.linalg.")
+SOFTMAX_LAYERS = frozenset({"Softmax", "LogSoftmax", "Softmin"})
 _DIM_KEEPING = frozenset({"flatten", "unsqueeze", "squeeze", "sum", "mean", "amax", "amin", "norm"})
 
 
@@ -341,3 +351,22 @@ def _is_batch_size(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode) -> b
             )
             return binding.index == 0 and whole
     return False
+
+
+def reduced_over_dim_zero(facts: Facts, call: cst.Call) -> cst.BaseExpression | None:
+    """The tensor that `x.sum(0)`, `torch.mean(x, dim=0)`, `self.softmax(x)` with `nn.Softmax(dim=0)`... reduces."""
+    func = call.func
+    qualified = facts.call_name(call)
+    if qualified is not None:
+        prefix, _, name = qualified.rpartition(".")
+        if f"{prefix}." not in _TORCH_PREFIXES or name not in _REDUCTIONS:
+            return None
+        dim = argument(call, _REDUCTIONS[name][1], "dim")
+        return argument(call, 0, "input") if isinstance(dim, cst.Integer) and number(dim) == 0 else None
+    if layer_class(facts, func, call) in SOFTMAX_LAYERS:  # self.softmax(x) with nn.Softmax(dim=0)
+        constructor = layer_constructor(facts, func, call)
+        return argument(call, 0, "input") if number(argument(constructor, 0, "dim")) == 0 else None
+    if isinstance(func, cst.Attribute) and func.attr.value in _REDUCTIONS:
+        dim = argument(call, _REDUCTIONS[func.attr.value][0], "dim")
+        return func.value if isinstance(dim, cst.Integer) and number(dim) == 0 else None
+    return None

@@ -8,22 +8,12 @@ import libcst as cst
 
 from nnlint.facts.calls import argument, number
 from nnlint.facts.modules import (
-    CONVOLUTIONS, ELEMENTWISE_LAYERS, batch_first_input, enclosing_forward, keeps_batch_first, layer_class,
-    layer_constructor, nn_class, sequential_layers,
+    CONVOLUTIONS, ELEMENTWISE_LAYERS, SOFTMAX_LAYERS, batch_first_input, enclosing_forward, keeps_batch_first,
+    layer_class, layer_constructor, nn_class, producer_layer, reduced_over_dim_zero, sequential_layers,
 )
 from nnlint.rules.base import PendingFix, Rule
 
 _IMPLICIT_FUNCTIONS = frozenset(f"torch.nn.functional.{name}" for name in ("softmax", "log_softmax", "softmin"))
-_IMPLICIT_LAYERS = frozenset({"Softmax", "LogSoftmax", "Softmin"})
-# Where the dim goes: (position in a method call, position in a torch.* / F.* call).
-_REDUCTIONS = {
-    **{name: (0, 1) for name in (
-        "softmax", "log_softmax", "softmin", "sum", "mean", "max", "min", "cumsum", "cumprod", "prod", "logsumexp",
-        "argmax", "argmin", "std", "var", "amax", "amin",
-    )},
-    "norm": (1, 2), "normalize": (None, 2), "vector_norm": (None, 2),
-}
-_TORCH_PREFIXES = ("torch.", "torch.nn.functional.", "torch.linalg.")
 # Graphs and bags of instances legitimately reduce over dim 0: their rows are nodes or instances, not samples.
 _SET_INPUTS = re.compile(r"^(edge_index|edge_attr|edge_weight|adj|adjacency|graph|g|bag|instances|batch)$")
 _NORM_CLASS = re.compile(r"Norm|BN")
@@ -45,6 +35,10 @@ class ReductionOverBatch(Rule):
     triggers = ("dim", "softmax", "Softmax", "softmin", "Softmin", "(0)", ", 0)", ", 0,")
     fix = "unsafe"
 
+    def __init__(self, context) -> None:
+        super().__init__(context)
+        self._instance_pooling: dict[cst.FunctionDef, bool] = {}  # forward -> pools over a bag of instances
+
     def visit_Call(self, node: cst.Call) -> None:
         if self._check_implicit(node):
             return
@@ -52,7 +46,7 @@ class ReductionOverBatch(Rule):
         if layers is not None:
             self._check_sequential(layers, node)
             return
-        reduced = self._reduced_over_dim_zero(node)
+        reduced = reduced_over_dim_zero(self.facts, node)
         if reduced is not None and self._in_batch_first_forward(node) and keeps_batch_first(self.facts, reduced, node):
             name = layer_class(self.facts, node.func, node) or _short_name(node)
             self.report(node, BATCH_MESSAGE.format(name=name))
@@ -60,7 +54,7 @@ class ReductionOverBatch(Rule):
     def _check_implicit(self, call: cst.Call) -> bool:
         """`F.softmax(x)` / `nn.Softmax()` / `nn.Softmax(dim=None)`."""
         qualified = self.facts.call_name(call) or ""
-        offset = 1 if qualified in _IMPLICIT_FUNCTIONS else 0 if nn_class(self.facts, call) in _IMPLICIT_LAYERS else None
+        offset = 1 if qualified in _IMPLICIT_FUNCTIONS else 0 if nn_class(self.facts, call) in SOFTMAX_LAYERS else None
         if offset is None or any(arg.star for arg in call.args):
             return False
         dim = argument(call, offset, "dim")
@@ -96,39 +90,44 @@ class ReductionOverBatch(Rule):
         """`nn.Sequential(nn.Linear(d, c), nn.Softmax(dim=0))`: the input of a Sequential is batch-first."""
         for index, layer in enumerate(layers[1:], 1):
             constructor = layer_constructor(self.facts, layer, at)
-            if constructor is None or nn_class(self.facts, constructor) not in _IMPLICIT_LAYERS:
+            if constructor is None or nn_class(self.facts, constructor) not in SOFTMAX_LAYERS:
                 continue
-            if number(argument(constructor, 0, "dim")) == 0 and any(
-                layer_class(self.facts, item, at) in {"Linear", *CONVOLUTIONS} for item in layers[:index]
-            ):
+            before = [item for item in layers[:index] if layer_class(self.facts, item, at) not in ELEMENTWISE_LAYERS]
+            if number(argument(constructor, 0, "dim")) != 0 or not before or self._is_row_score_layer(before[-1], at):
+                continue
+            if any(layer_class(self.facts, item, at) in {"Linear", *CONVOLUTIONS} for item in before):
                 self.report(constructor, BATCH_MESSAGE.format(name=nn_class(self.facts, constructor)))
 
-    def _reduced_over_dim_zero(self, call: cst.Call) -> cst.BaseExpression | None:
-        """The tensor that `x.sum(0)`, `torch.mean(x, dim=0)`, `self.softmax(x)` with `nn.Softmax(dim=0)`... reduces."""
-        func = call.func
-        qualified = self.facts.call_name(call)
-        if qualified is not None:
-            prefix, _, name = qualified.rpartition(".")
-            if f"{prefix}." not in _TORCH_PREFIXES or name not in _REDUCTIONS:
-                return None
-            dim = argument(call, _REDUCTIONS[name][1], "dim")
-            return argument(call, 0, "input") if number(dim) == 0 and isinstance(dim, cst.Integer) else None
-        if layer_class(self.facts, func, call) in _IMPLICIT_LAYERS:
-            constructor = layer_constructor(self.facts, func, call)
-            return argument(call, 0, "input") if number(argument(constructor, 0, "dim")) == 0 else None
-        if isinstance(func, cst.Attribute) and func.attr.value in _REDUCTIONS:
-            position = _REDUCTIONS[func.attr.value][0]
-            dim = argument(call, position, "dim")
-            return func.value if isinstance(dim, cst.Integer) and number(dim) == 0 else None
-        return None
+    def _is_instance_score(self, expr: cst.BaseExpression, at: cst.CSTNode) -> bool:
+        """One score per row, from `nn.Linear(d, 1)`: a softmax over dim 0 of it is attention pooling over instances."""
+        producer = producer_layer(self.facts, expr, at, lambda call: None)
+        return producer is not None and self._is_row_score_layer(producer.func, at)
+
+    def _is_row_score_layer(self, layer: cst.BaseExpression, at: cst.CSTNode) -> bool:
+        constructor = layer_constructor(self.facts, layer, at)
+        return (
+            constructor is not None and nn_class(self.facts, constructor) == "Linear"
+            and number(argument(constructor, 1, "out_features")) == 1
+        )
 
     def _in_batch_first_forward(self, node: cst.CSTNode) -> bool:
         forward = enclosing_forward(self.facts, node)
         if forward is None or _NORM_CLASS.search(self.facts.enclosing_class(node).name.value):
             return False
-        return not any(_SET_INPUTS.match(param.name.value) for param in forward.params.params) and bool(
-            batch_first_input(self.facts, forward)
-        )
+        if any(_SET_INPUTS.match(param.name.value) for param in forward.params.params):
+            return False
+        return bool(batch_first_input(self.facts, forward)) and not self._pools_over_instances(forward)
+
+    def _pools_over_instances(self, forward: cst.FunctionDef) -> bool:
+        """A `forward` that softmaxes one score per row over dim 0 treats its rows as a bag of instances."""
+        if forward not in self._instance_pooling:
+            calls = _Calls()
+            forward.body.visit(calls)
+            self._instance_pooling[forward] = any(
+                (reduced := reduced_over_dim_zero(self.facts, call)) is not None and self._is_instance_score(reduced, call)
+                for call in calls.found
+            )
+        return self._instance_pooling[forward]
 
 
 def _short_name(call: cst.Call) -> str:
@@ -136,3 +135,12 @@ def _short_name(call: cst.Call) -> str:
     if isinstance(func, cst.Attribute):
         return func.attr.value
     return func.value if isinstance(func, cst.Name) else "reduction"
+
+
+class _Calls(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[cst.Call] = []
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self.found.append(node)

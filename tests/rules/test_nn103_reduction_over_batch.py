@@ -273,3 +273,24 @@ def test_column_softmax_of_a_similarity_matrix_stays_clean_but_a_projection_does
                 return text_to_image, projected.softmax(dim=0)
     """
     assert findings(source, "NN103") == [(17, 31)]
+
+
+def test_attention_pooling_over_instances_scored_by_a_linear_to_one_stays_clean():
+    source = """
+        import torch
+        from torch import nn
+
+        attention_pool = nn.Sequential(nn.Linear(256, 128), nn.Tanh(), nn.Linear(128, 1), nn.Softmax(dim=0))
+
+        class AttentionMIL(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.features = nn.Linear(1024, 256)
+                self.score = nn.Linear(256, 1)
+
+            def forward(self, instances_features):
+                h = torch.relu(self.features(instances_features))
+                weights = torch.softmax(self.score(h), dim=0)
+                return (weights * h).sum(dim=0)
+    """
+    assert findings(source, "NN103") == []
