@@ -71,6 +71,9 @@ def run_command(script: str, script_args: tuple[str, ...], max_steps: int | None
         return  # rank 0 reports for the whole job
     for note in result.notes:
         click.echo(f"nnlint: note: {note}", err=True)
+    stopped = f" (stopped after --max-steps {max_steps})" if result.stopped else ""
+    ranks = f" on each of {result.world_size} ranks" if result.world_size > 1 else ""
+    click.echo(f"nnlint: watched {result.steps} optimizer step(s){ranks}{stopped}", err=True)
     if result.error:
         click.echo(result.error.rstrip(), err=True)
         click.echo(f"nnlint: error: {script} raised before finishing; findings so far are reported", err=True)

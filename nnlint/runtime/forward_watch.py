@@ -50,6 +50,7 @@ class ForwardWatch:
     def __init__(self, session: RunSession):
         self.session = session
         self.depth = 0
+        self.seen: dict[int, bool] = {}  # id(module) -> has parameters
         self.checked: set[int] = set()
         self.checked_keywords: set[int] = set()
         self.names: dict[int, str] = {}  # id(parameter) -> qualified name, for messages of the step watch
@@ -74,10 +75,12 @@ class ForwardWatch:
         if self.depth != 1:
             return  # a submodule called from its parent's forward
         inner = unwrap(module)
-        if not any(True for _ in inner.parameters()):
+        if id(inner) not in self.seen:
+            self.seen[id(inner)] = any(True for _ in inner.parameters())
+            for name, param in inner.named_parameters():
+                self.names.setdefault(id(param), name)
+        if not self.seen[id(inner)]:
             return  # a loss module, an activation: nothing to learn, nothing to check
-        for name, param in inner.named_parameters():
-            self.names.setdefault(id(param), name)
         if not torch.is_grad_enabled() or torch.is_inference_mode_enabled():
             self.evaluation_forward(inner)
         elif self.session.batch_check and id(inner) not in self.checked:

@@ -70,6 +70,7 @@ def test_max_steps_stops_the_script_cleanly(tmp_path):
     result, findings, _ = run(tmp_path, CLEAN + "raise SystemExit('never reached')\n", "--max-steps", "3")
     assert result.exit_code == 0, result.output
     assert "done" not in result.stderr and findings == []
+    assert "nnlint: watched 3 optimizer step(s) (stopped after --max-steps 3)" in result.stderr
 
 
 def test_script_arguments_after_double_dash_reach_the_script(tmp_path):
