@@ -17,10 +17,9 @@ import libcst as cst
 
 from nnlint.facts.collector import Facts
 from nnlint.facts.imports import dotted
-from nnlint.facts.loops import BACKWARD, EVAL_MODE, STEPS, Loop, training_loops
+from nnlint.facts.loops import BACKWARD, EVAL_MODE, LOADER_LIKE, STEPS, Loop, training_loops
 
 _EVAL_FUNCTION = re.compile(r"(^|_)(eval|evaluate|evaluation|validate|validation|valid|val)(_|$)", re.I)
-_LOADER_LIKE = re.compile(r"loader|data|batch|samples|examples|(^|_)(dl|ds|set|iter|split)(_|$|\d)", re.I)
 _MODEL_LIKE = re.compile(r"model|net|encoder|decoder|backbone|classifier|detector", re.I)
 # Gradients on purpose: saliency maps, adversarial examples, test-time training.
 _WANTS_GRAD = frozenset({"grad", "requires_grad_", "enable_grad", "set_grad_enabled", "backward", "vjp", "jvp"})
@@ -69,7 +68,7 @@ def _is_evaluation(facts: Facts, loop: Loop) -> bool:
     if function is not None and any(_wants_grad(d.decorator) for d in function.decorators):
         return False
     name = loop.iterable_name
-    if name is None or not _LOADER_LIKE.search(name.rsplit(".", 1)[-1]):
+    if name is None or not LOADER_LIKE.search(name.rsplit(".", 1)[-1]):
         return False  # `for model in models_to_test` is not a pass over data
     if loop.split != "eval":
         # A generic `loader` in `evaluate()`: only when this file calls it (a library's `default_eval_fn`

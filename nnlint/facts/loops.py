@@ -1,7 +1,7 @@
 """The training loop's shape: for each `for`/`while` loop, the gradient-step calls one iteration makes.
 
 Per loop, in source order: `backward()`, `zero_grad()` (and `p.grad = None`), `<optimizer>.step()`,
-`<scheduler>.step()`, gradient clipping, `scaler.scale/unscale_/step/update`, `model.eval()/.train()` —
+`<scheduler>.step()`, gradient clipping, `scaler.scale/unscale_/step`, `model.eval()/.train()` —
 each with the branches it sits in (an `if` body, an `except` handler, a nested loop), so rules can ask
 "does A run before B in the same iteration". Calls to functions and methods of the same file
 (`train_step(batch)`, `self._optimizer_step()`) are followed a few levels deep: their calls count for the
@@ -53,6 +53,8 @@ _SET_GRAD_ENABLED = frozenset({"torch.set_grad_enabled", "torch.autograd.set_gra
 # Helpers we cannot see that probably zero gradients: `zero_grads(model)`, `self.reset_grad()`.
 _ZEROING_NAME = re.compile(r"zero_?grad|clear_?grad|reset_?grad", re.I)
 _HELPER_DEPTH = 3
+# Names of data to iterate: `train_loader`, `val_dl`, `batches`, `test_set`, `dev_data`.
+LOADER_LIKE = re.compile(r"loader|data|batch|samples|examples|(^|_)(dl|ds|set|iter|split)(_|$|\d)", re.I)
 _WRAPPERS = frozenset({"enumerate", "tqdm", "iter", "zip", "islice", "progress_bar", "track"})
 
 
@@ -145,9 +147,8 @@ class Loop:
             return False
         if isinstance(self.iterable, cst.Call) and dotted(self.iterable.func) == "range":
             return False
-        name = (self.iterable_name or "").lower()
-        in_epoch_loop = any(loop.is_epoch_loop for loop in self.ancestors())
-        return in_epoch_loop or any(word in name for word in ("loader", "batch", "data", "_dl", "ds"))
+        name = (self.iterable_name or "").rsplit(".", 1)[-1]
+        return any(loop.is_epoch_loop for loop in self.ancestors()) or bool(LOADER_LIKE.search(name))
 
     def ancestors(self) -> Iterator[Loop]:
         loop = self.parent
@@ -222,6 +223,10 @@ class TrainingLoops:
             cls = self.facts.enclosing_class(call)
             return self._walk.methods.get((cls, func.attr.value)) if cls is not None else None
         return None
+
+    def returned_values(self, function: cst.FunctionDef) -> list[cst.BaseExpression | None]:
+        """What `function`'s own `return` statements return (None for a bare `return`)."""
+        return [r.value for r in self._walk.returns if self.facts.scope_of(r) is function]
 
     def scope_events(self, scope: cst.Module | cst.FunctionDef) -> list[Event]:
         """Everything a function (or the module's top level) does, helpers followed: `model.eval()`, steps."""
@@ -306,8 +311,8 @@ class TrainingLoops:
         return tuple(reversed(found))
 
     def _event(self, node: cst.CSTNode) -> str | None:
-        if isinstance(node, (cst.Assign, cst.AugAssign, cst.AnnAssign)):
-            return ZERO_GRAD  # only `p.grad = ...` statements are collected
+        if isinstance(node, cst.Assign):
+            return ZERO_GRAD  # only `p.grad = None` statements are collected
         call = node
         func = call.func
         name = dotted(func) or ""
@@ -329,7 +334,7 @@ class TrainingLoops:
                 return EVAL_MODE
             if method == "train":
                 return EVAL_MODE if _is_false_mode(call) else TRAIN_MODE
-            if method in ("step", "scale", "update"):
+            if method in ("step", "scale"):
                 role = role_of(self.facts, receiver, call)
                 if method == "step" and role is not None:
                     return {"optimizer": OPTIMIZER_STEP, "scheduler": SCHEDULER_STEP, "scaler": SCALER_STEP}[role]
@@ -369,6 +374,7 @@ class _Index:
         self._item_starts: list[int] = []
         self.functions: dict[str, cst.FunctionDef] = {}
         self.methods: dict[tuple[cst.ClassDef, str], cst.FunctionDef] = {}
+        self.returns: list[cst.Return] = []
         self._facts = facts
         for node in facts._order:  # every node in pre-order, as the collector's walk met it
             if isinstance(node, (cst.For, cst.While)):
@@ -379,6 +385,8 @@ class _Index:
             elif isinstance(node, cst.Assign):
                 if any(_is_grad_attribute(t.target) for t in node.targets) and _is_zeros(node.value):
                     self._add_item(node)
+            elif isinstance(node, cst.Return):
+                self.returns.append(node)
             elif isinstance(node, cst.FunctionDef):
                 outer = facts.parent(facts.parent(node))  # FunctionDef <- IndentedBlock <- ClassDef
                 if isinstance(outer, cst.ClassDef):
@@ -432,13 +440,11 @@ def _guard(ancestor: cst.CSTNode, child: cst.CSTNode, handler_try: cst.CSTNode |
 
 
 def _exits(block: cst.CSTNode) -> bool:
+    """The branch ends with `continue`/`break`/`return`/`raise` (also `if bad: continue` on one line)."""
     body = getattr(block, "body", ())
-    for statement in body if isinstance(body, (list, tuple)) else ():
-        if isinstance(statement, cst.SimpleStatementLine) and any(
-            isinstance(small, (cst.Continue, cst.Break, cst.Return, cst.Raise)) for small in statement.body
-        ):
-            return True
-    return False
+    statements = body if isinstance(body, (list, tuple)) else ()
+    smalls = [small for s in statements for small in (s.body if isinstance(s, cst.SimpleStatementLine) else [s])]
+    return any(isinstance(small, (cst.Continue, cst.Break, cst.Return, cst.Raise)) for small in smalls)
 
 
 def _unwrap(expr: cst.BaseExpression) -> cst.BaseExpression:

@@ -6,6 +6,7 @@ import re
 
 import libcst as cst
 
+from nnlint.facts.calls import number
 from nnlint.facts.imports import dotted
 from nnlint.facts.loops import BACKWARD, Loop, training_loops
 from nnlint.facts.losses import is_detached, is_loss
@@ -47,9 +48,17 @@ class LossAccumulatedWithGraph(Rule):
             return self._graph_loss(value.left, at) or self._graph_loss(value.right, at)
         if not is_loss(self.facts, value, at):
             return None
-        if any(is_detached(bound) for bound in self.facts.assigned_values(value, at)):
-            return None  # loss = criterion(out, y).item()
+        if any(self._read_off_the_graph(bound) for bound in self.facts.assigned_values(value, at)):
+            return None  # loss = criterion(out, y).item(); loss = train_step(batch) returning loss.item()
         return value
+
+    def _read_off_the_graph(self, value: cst.BaseExpression) -> bool:
+        if is_detached(value):
+            return True
+        loops = training_loops(self.facts)
+        helper = loops.resolve(value) if isinstance(value, cst.Call) else None
+        returned = loops.returned_values(helper) if helper is not None else []
+        return bool(returned) and all(r is not None and (is_detached(r) or number(r) is not None) for r in returned)
 
     def _reset_each_iteration(self, loop: Loop, name: str, at: cst.CSTNode) -> bool:
         """`loss = 0` inside the loop: the sum is this step's loss being built, not a running total."""

@@ -175,3 +175,41 @@ def test_loss_read_off_the_graph_when_computed_is_clean():
                 epoch_loss += loss
     """
     assert findings(source, "NN306") == []
+
+
+def test_loss_returned_as_a_number_by_a_train_step_helper_is_clean():
+    source = """
+        def train_step(model, batch, optimizer, criterion):
+            optimizer.zero_grad()
+            loss = criterion(model(batch.x), batch.y)
+            loss.backward()
+            optimizer.step()
+            return loss.item()
+
+        def train(model, loader, optimizer, criterion):
+            total_loss = 0.0
+            for batch in loader:
+                loss = train_step(model, batch, optimizer, criterion)
+                total_loss += loss
+            return total_loss
+    """
+    assert findings(source, "NN306") == []
+
+
+def test_loss_tensor_returned_by_a_train_step_helper_is_flagged():
+    source = """
+        def train_step(model, batch, optimizer, criterion):
+            optimizer.zero_grad()
+            loss = criterion(model(batch.x), batch.y)
+            loss.backward()
+            optimizer.step()
+            return loss
+
+        def train(model, loader, optimizer, criterion):
+            total_loss = 0.0
+            for batch in loader:
+                loss = train_step(model, batch, optimizer, criterion)
+                total_loss += loss
+            return total_loss
+    """
+    assert findings(source, "NN306") == [(13, 9)]
