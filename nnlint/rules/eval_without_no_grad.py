@@ -20,6 +20,9 @@ class EvalWithoutNoGrad(Rule):
     triggers = ("val", "test", "dev", "holdout", "heldout")
 
     def visit_Module(self, node: cst.Module) -> None:
+        def without_grad(at: cst.CSTNode) -> bool:
+            return runs_without_grad(self.facts, at)
+
         for loop in evaluation_loops(self.facts):
-            if not loop.no_grad and not established(self.facts, loop.node, lambda at: runs_without_grad(self.facts, at)):
+            if not loop.no_grad and not established(self.facts, loop.node, without_grad):
                 self.report(loop.node, MESSAGE.format(loader=loop.iterable_name))

@@ -117,7 +117,9 @@ def test_one_cycle_per_batch_is_clean():
 
         def train(model, loader, epochs):
             optimizer = torch.optim.AdamW(model.parameters())
-            scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=1e-3, epochs=epochs, steps_per_epoch=len(loader))
+            scheduler = torch.optim.lr_scheduler.OneCycleLR(
+                optimizer, max_lr=1e-3, epochs=epochs, steps_per_epoch=len(loader)
+            )
             for epoch in range(epochs):
                 for batch in loader:
                     optimizer.zero_grad()
