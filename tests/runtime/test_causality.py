@@ -107,3 +107,18 @@ def test_gradient_invisible_future_leak_is_seen_by_perturbation():
     (finding,) = report.findings
     assert finding.code == "NN902" and "forward perturbation" in finding.message
     assert finding.pairs == ((0, 7),)  # the first step already depends on the last
+
+
+def test_long_sequences_perturb_a_bounded_number_of_cuts_and_still_pass_a_causal_model():
+    class CausalConv(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv1d(4, 4, 3)
+
+        def forward(self, x):  # left padding only: step t sees t-2, t-1, t
+            return self.conv(F.pad(x.transpose(1, 2), (2, 0))).transpose(1, 2)
+
+    torch.manual_seed(0)
+    report = check_causality(CausalConv(), torch.randn(2, 40, 4))
+    assert report.ok and "forward perturbation tried 32 of 39 cuts" in str(report)
+    assert report.stats["backward_passes"] == 39  # the gradient probe still tests every cut
