@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import libcst as cst
 
 from nnlint.facts.calls import argument, number, positional_args
@@ -11,6 +13,7 @@ from nnlint.facts.modules import (
 from nnlint.rules.base import Rule
 
 _LINEAR = frozenset({"Linear", "LazyLinear", "Bilinear"})
+_SHAPE_TEST = re.compile(r"dim|shape|size|len\(")
 MESSAGE = (
     "`{call}` flattens the batch dim into the features, so the whole batch becomes one input vector for the "
     "next layer — keep the batch dim with `flatten(1)`"
@@ -30,7 +33,7 @@ class BatchFlattened(Rule):
         if not args:
             return
         flattened = producer_layer(self.facts, args[0], node, lambda call: None)
-        if flattened is not None and self._flattens_everything(flattened):
+        if flattened is not None and self._flattens_everything(flattened) and not self._unbatched_branch(flattened):
             self.report(flattened, MESSAGE.format(call=" ".join(self.context.code_for(flattened).split())))
 
     def _feeds_linear(self, call: cst.Call) -> bool:
@@ -46,6 +49,15 @@ class BatchFlattened(Rule):
         names = [layer_class(self.facts, layer, call) for layer in layers]
         first = next((name for name in names if name not in ELEMENTWISE_LAYERS and name != "Dropout"), None)
         return first in _LINEAR
+
+    def _unbatched_branch(self, node: cst.CSTNode) -> bool:
+        """`if x.dim() == 1: x = x.view(-1)`: a branch for single, unbatched samples, chosen on purpose."""
+        for ancestor in self.facts.ancestors(node):
+            if isinstance(ancestor, cst.FunctionDef):
+                return False
+            if isinstance(ancestor, (cst.If, cst.IfExp)) and _SHAPE_TEST.search(self.context.code_for(ancestor.test)):
+                return True
+        return False
 
     def _flattens_everything(self, call: cst.Call) -> bool:
         """`x.view(-1)`, `x.reshape(-1)`, `x.flatten()`, `x.flatten(0)`, `torch.flatten(x)`, `torch.reshape(x, (-1,))`."""

@@ -171,6 +171,24 @@ def test_flatten_from_dim_zero_into_functional_linear():
             """
             from torch import nn
 
+            class Policy(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.fc = nn.Linear(64, 4)
+
+                def forward(self, x):
+                    if x.dim() == 4:
+                        x = x.view(x.size(0), -1)
+                    else:
+                        x = x.view(-1)
+                    return self.fc(x)
+            """,
+            id="branch-for-a-single-unbatched-sample",
+        ),
+        pytest.param(
+            """
+            from torch import nn
+
             class Pool(nn.Module):
                 def __init__(self):
                     super().__init__()
