@@ -27,15 +27,14 @@ class BceOnSigmoid(Rule):
         found = origin(self.facts, loss.input, node)
         if found is None or found.kind != "sigmoid":
             return
-        fix = self._with_logits(node) if loss.functional and found.inline and found.node is loss.input else None
-        self.report(node, MESSAGE, fix)
+        inline = loss.functional and found.inline and found.node is loss.input
+        self.report(node, MESSAGE, self._with_logits(node, loss.input) if inline else None)
 
-    def _with_logits(self, call: cst.Call) -> PendingFix | None:
+    def _with_logits(self, call: cst.Call, sigmoid: cst.BaseExpression) -> PendingFix | None:
         """`F.binary_cross_entropy(torch.sigmoid(x), y)` -> `F.binary_cross_entropy_with_logits(x, y)`."""
         func = call.func
         if not isinstance(func, cst.Attribute):
             return None  # a bare imported name: the with-logits name may not be imported
-        sigmoid = call.args[0].value
         logits = activation_input(self.facts, sigmoid) if isinstance(sigmoid, cst.Call) else None
         if logits is None or "\n" in self.context.code_for(logits):
             return None

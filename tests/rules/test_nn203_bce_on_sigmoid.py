@@ -216,3 +216,14 @@ def test_dcgan_discriminator_moved_to_the_device_still_ends_in_sigmoid():
             errD_real = criterion(output, torch.ones_like(output))
     """
     assert findings(source, "NN203") == [(17, 17)]
+
+
+def test_safe_fix_with_keyword_arguments_in_any_order():
+    source = """
+        import torch
+        import torch.nn.functional as F
+
+        def loss(z, y):
+            return F.binary_cross_entropy(target=y, input=torch.sigmoid(z))
+    """
+    assert "F.binary_cross_entropy_with_logits(target=y, input=z)" in fixed(source, "NN203")
