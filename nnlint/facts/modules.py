@@ -27,7 +27,7 @@ CONVOLUTIONS = {
     f"{lazy}{kind}{n}d": n for lazy in ("", "Lazy") for kind in ("Conv", "ConvTranspose") for n in (1, 2, 3)
 }
 BATCH_NORMS = frozenset(
-    {"BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d", "SyncBatchNorm"}
+    {f"{lazy}BatchNorm{n}d" for lazy in ("", "Lazy") for n in (1, 2, 3)} | {"SyncBatchNorm"}
 )
 # Layers that act on each value (or each channel) in place of shape: activations, norms, pooling, padding.
 ELEMENTWISE_LAYERS = frozenset(
@@ -346,8 +346,9 @@ def _is_batch_size(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode) -> b
             if binding.index is None:
                 return _is_batch_size(facts, binding.value, at)
             shape = binding.value
+            size_call = isinstance(shape, cst.Call) and isinstance(shape.func, cst.Attribute)
             whole = isinstance(shape, cst.Attribute) and shape.attr.value == "shape" or (
-                isinstance(shape, cst.Call) and isinstance(shape.func, cst.Attribute) and shape.func.attr.value == "size"
+                size_call and shape.func.attr.value == "size"
             )
             return binding.index == 0 and whole
     return False

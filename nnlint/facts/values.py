@@ -156,8 +156,9 @@ def _model_class(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode) -> cst
 
 def _unmoved(call: cst.Call) -> cst.Call:
     """`Net().to(device)` / `Net().cuda()` -> `Net()`: moving a model keeps what it computes."""
-    while isinstance(call.func, cst.Attribute) and call.func.attr.value in _MOVES and isinstance(call.func.value, cst.Call):
-        call = call.func.value
+    func = call.func
+    while isinstance(func, cst.Attribute) and func.attr.value in _MOVES and isinstance(func.value, cst.Call):
+        call, func = func.value, func.value.func
     return call
 
 

@@ -60,7 +60,7 @@ class BatchFlattened(Rule):
         return False
 
     def _flattens_everything(self, call: cst.Call) -> bool:
-        """`x.view(-1)`, `x.reshape(-1)`, `x.flatten()`, `x.flatten(0)`, `torch.flatten(x)`, `torch.reshape(x, (-1,))`."""
+        """`x.view(-1)`, `x.reshape(-1)`, `x.flatten()`, `x.flatten(0)`, `torch.flatten(x)`, `torch.reshape(x, (-1,))`"""
         qualified = self.facts.call_name(call)
         func = call.func
         if qualified == "torch.flatten":

@@ -38,5 +38,8 @@ class BceOnSigmoid(Rule):
         logits = activation_input(self.facts, sigmoid) if isinstance(sigmoid, cst.Call) else None
         if logits is None or "\n" in self.context.code_for(logits):
             return None
-        edits = (NodeEdit(func.attr, "binary_cross_entropy_with_logits"), NodeEdit(sigmoid, self.context.code_for(logits)))
+        edits = (
+            NodeEdit(func.attr, "binary_cross_entropy_with_logits"),
+            NodeEdit(sigmoid, self.context.code_for(logits)),
+        )
         return PendingFix(self.fix, "Use `binary_cross_entropy_with_logits` on the logits", edits)

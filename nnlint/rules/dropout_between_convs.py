@@ -24,7 +24,7 @@ _ELEMENTWISE_FUNCTIONS = frozenset(
 _ELEMENTWISE_METHODS = frozenset({"relu", "relu_", "tanh", "sigmoid"})
 MESSAGE = (
     "`{dropout}` between convolutions zeroes single activations that neighbouring pixels make up for, "
-    "so it barely regularises — use `nn.Dropout{n}d` to drop whole channels"
+    "so it barely regularises — use `{channelwise}` to drop whole channels"
 )
 
 
@@ -51,7 +51,7 @@ class DropoutBetweenConvs(Rule):
             n = CONVOLUTIONS.get(before or "")
             if n is not None and CONVOLUTIONS.get(after or "") == n:
                 dropout = layer_constructor(self.facts, layers[index], at)
-                self.report(dropout, MESSAGE.format(dropout="nn.Dropout", n=n))
+                self.report(dropout, MESSAGE.format(dropout="nn.Dropout", channelwise=f"nn.Dropout{n}d"))
 
     def _check_forward(self, conv: cst.Call) -> None:
         """`self.conv2(F.relu(self.drop(self.conv1(x))))`, also through local variables."""
@@ -65,9 +65,11 @@ class DropoutBetweenConvs(Rule):
         n = CONVOLUTIONS.get(layer_class(self.facts, earlier.func, earlier) or "") if earlier is not None else None
         if n is not None and n == CONVOLUTIONS[layer_class(self.facts, conv.func, conv)]:
             if is_layer:
-                self.report(layer_constructor(self.facts, dropout.func, dropout), MESSAGE.format(dropout="nn.Dropout", n=n))
+                constructor = layer_constructor(self.facts, dropout.func, dropout)
+                self.report(constructor, MESSAGE.format(dropout="nn.Dropout", channelwise=f"nn.Dropout{n}d"))
             else:
-                self.report(dropout, MESSAGE.format(dropout="F.dropout", n=n))
+                function = self.context.code_for(dropout.func)
+                self.report(dropout, MESSAGE.format(dropout=function, channelwise=f"{function}{n}d"))
 
     def _producer(self, call: cst.Call) -> cst.Call | None:
         args = positional_args(call)
@@ -75,9 +77,10 @@ class DropoutBetweenConvs(Rule):
 
     def _elementwise_input(self, call: cst.Call) -> cst.BaseExpression | None:
         func = call.func
-        if self.facts.call_name(call) in _ELEMENTWISE_FUNCTIONS or layer_class(self.facts, func, call) in ELEMENTWISE_LAYERS:
+        qualified = self.facts.call_name(call)
+        if qualified in _ELEMENTWISE_FUNCTIONS or layer_class(self.facts, func, call) in ELEMENTWISE_LAYERS:
             args = positional_args(call)
             return args[0] if args else None
-        if isinstance(func, cst.Attribute) and func.attr.value in _ELEMENTWISE_METHODS and self.facts.call_name(call) is None:
+        if isinstance(func, cst.Attribute) and func.attr.value in _ELEMENTWISE_METHODS and qualified is None:
             return func.value
         return None

@@ -123,9 +123,9 @@ class ReductionOverBatch(Rule):
         if forward not in self._instance_pooling:
             calls = _Calls()
             forward.body.visit(calls)
+            reduced = [(reduced_over_dim_zero(self.facts, call), call) for call in calls.found]
             self._instance_pooling[forward] = any(
-                (reduced := reduced_over_dim_zero(self.facts, call)) is not None and self._is_instance_score(reduced, call)
-                for call in calls.found
+                tensor is not None and self._is_instance_score(tensor, call) for tensor, call in reduced
             )
         return self._instance_pooling[forward]
 

@@ -66,7 +66,7 @@ def test_functional_dropout_nested_in_forward():
                 return self.b(functional.dropout(functional.relu(self.a(x)), 0.2, self.training))
     """
     assert findings(source, "NN702") == [(12, 23)]
-    assert "nn.Dropout1d" in messages(source, "NN702")[0]
+    assert "use `functional.dropout1d`" in messages(source, "NN702")[0]
 
 
 def test_dropout_bound_to_a_name_inside_a_builder_function():
