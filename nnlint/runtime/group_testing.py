@@ -42,22 +42,23 @@ class GradientProbe:
         self.backward_passes = 0
         self.strategy_used = None
 
-    def _cotangents(self, supports: Sequence[Sequence[int]]) -> list[torch.Tensor]:
-        cotangents = []
-        for out in self.outputs:
-            noise = torch.randn((len(supports), *out.shape), generator=self.generator, dtype=torch.float32)
-            mask = torch.zeros(len(supports), self.batch_size)
-            for p, rows in enumerate(supports):
-                mask[p, list(rows)] = 1.0
-            shape = [len(supports)] + [1] * out.dim()
-            shape[1 + self.batch_dim] = self.batch_size
-            cotangent = noise * mask.reshape(shape)
-            cotangents.append(cotangent.to(device=out.device, dtype=out.dtype))
-        return cotangents
+    def _cotangent_of(self, supports: Sequence[Sequence[int]]):
+        """Probe p's cotangents: Gaussian noise on the rows of supports[p], zero elsewhere."""
+        def make(p: int) -> list[torch.Tensor]:
+            rows = torch.as_tensor(list(supports[p]), dtype=torch.long)
+            cotangents = []
+            for out in self.outputs:
+                moved_shape = (self.batch_size, *[n for d, n in enumerate(out.shape) if d != self.batch_dim])
+                noise = torch.zeros(moved_shape, dtype=torch.float32)
+                noise[rows] = torch.randn((len(rows), *moved_shape[1:]), generator=self.generator)
+                cotangents.append(noise.movedim(0, self.batch_dim).to(device=out.device, dtype=out.dtype))
+            return cotangents
+        return make
 
     def dependencies(self, supports: Sequence[Sequence[int]]) -> list[torch.Tensor]:
         """For each support (a set of output rows): the magnitude of its gradient on each input row."""
-        grads, self.strategy_used = vjps(self.outputs, self.points, self._cotangents(supports), self.strategy)
+        grads, self.strategy_used = vjps(self.outputs, self.points, self._cotangent_of(supports), len(supports),
+                                         self.strategy)
         self.backward_passes += len(supports)
         per_probe = []
         for p in range(len(supports)):

@@ -7,32 +7,32 @@ faster (bench/runtime.py), so "auto" loops on CPU and batches elsewhere.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 
 CHUNK = 16  # probes per vmapped backward: bounds the memory of one batched call
 
 
-def _loop(outputs, points, cotangents):
-    count = cotangents[0].shape[0]
+def _loop(outputs, points, cotangent_of, count):
     results = [[] for _ in points]
     for p in range(count):
-        grads = torch.autograd.grad(outputs, points, [c[p] for c in cotangents], retain_graph=True,
-                                    allow_unused=True)
+        grads = torch.autograd.grad(outputs, points, cotangent_of(p), retain_graph=True, allow_unused=True)
         for slot, grad in enumerate(grads):
             results[slot].append(torch.zeros_like(points[slot]) if grad is None else grad)
     return [torch.stack(r) for r in results]
 
 
-def _batched(outputs, points, cotangents):
-    count = cotangents[0].shape[0]
+def _batched(outputs, points, cotangent_of, count):
     results = [[] for _ in points]
     for start in range(0, count, CHUNK):
-        chunk = [c[start:start + CHUNK] for c in cotangents]
+        probes = [cotangent_of(p) for p in range(start, min(count, start + CHUNK))]
+        chunk = [torch.stack(per_output) for per_output in zip(*probes)]
         grads = torch.autograd.grad(outputs, points, chunk, retain_graph=True, allow_unused=True,
                                     is_grads_batched=True)
         for slot, grad in enumerate(grads):
             if grad is None:
-                grad = torch.zeros((chunk[0].shape[0], *points[slot].shape), dtype=points[slot].dtype,
+                grad = torch.zeros((len(probes), *points[slot].shape), dtype=points[slot].dtype,
                                    device=points[slot].device)
             results[slot].append(grad)
     return [torch.cat(r) for r in results]
@@ -44,17 +44,20 @@ def choose_strategy(strategy: str, device: torch.device) -> str:
     return "loop" if device.type == "cpu" else "vmap"
 
 
-def vjps(outputs: list[torch.Tensor], points: list[torch.Tensor], cotangents: list[torch.Tensor],
+def vjps(outputs: list[torch.Tensor], points: list[torch.Tensor],
+         cotangent_of: Callable[[int], list[torch.Tensor]], count: int,
          strategy: str = "auto") -> tuple[list[torch.Tensor], str]:
-    """Gradients of `outputs` with respect to `points` for each of P cotangent sets.
+    """Gradients of `outputs` with respect to `points` for `count` probes.
 
-    `cotangents[k]` has shape (P, *outputs[k].shape). Returns one (P, *point.shape) tensor per point and
-    the strategy that ran ("vmap" falls back to "loop" when an op has no batching rule)."""
+    `cotangent_of(p)` gives probe p's cotangent for each output, made on demand so that at most one chunk
+    of them (a loop: one) is alive at a time — an LM's logits times the probe count would not fit. Returns
+    one (count, *point.shape) tensor per point and the strategy that ran ("vmap" falls back to "loop" when
+    an op has no batching rule)."""
     device = outputs[0].device
     chosen = choose_strategy(strategy, device)
     if chosen == "vmap":
         try:
-            return _batched(outputs, points, cotangents), "vmap"
+            return _batched(outputs, points, cotangent_of, count), "vmap"
         except (RuntimeError, NotImplementedError):
             pass
-    return _loop(outputs, points, cotangents), "loop"
+    return _loop(outputs, points, cotangent_of, count), "loop"
