@@ -58,7 +58,7 @@ class SoftmaxIntoCrossEntropy(Rule):
                 return None  # a multi-line expression would lose its indentation
             if not isinstance(tensor, _ATOMS) and not isinstance(self.facts.parent(activation), cst.Arg):
                 code = f"({code})"
-            return self.replace(activation, code, "Drop the softmax and pass the logits")
+            return self.replace(activation, code, f"Drop the `{found.kind}` and pass the logits")
         # `probs = F.softmax(logits, 1)` then `loss_fn(probs, y)`: pass `logits` instead, if it still holds them.
         if not isinstance(loss_input, cst.Name) or latest_value(self.facts, loss_input, loss) is not activation:
             return None

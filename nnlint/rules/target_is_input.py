@@ -37,14 +37,22 @@ class TargetIsInput(Rule):
         inputs = positional_args(model)
         if not inputs:
             return
-        fed, target = self._value(inputs[0], model), self._value(_unreshaped(loss.target), node)
-        if same_code(self.context.module, fed, target):
+        fed, fed_opaque = self._value(inputs[0], model)
+        target, target_opaque = self._value(_unreshaped(loss.target), node)
+        same = fed is target if fed_opaque or target_opaque else same_code(self.context.module, fed, target)
+        if same:
             self.report(node, MESSAGE)
 
-    def _value(self, expr: cst.BaseExpression, at: cst.CSTNode) -> cst.BaseExpression:
-        """A local name's value where it is read (`inp = batch[:, :-1]` -> `batch[:, :-1]`), else the expression."""
+    def _value(self, expr: cst.BaseExpression, at: cst.CSTNode) -> tuple[cst.BaseExpression, bool]:
+        """What a local name holds where it is read, and whether only its identity can be compared.
+
+        `inp = batch[:, :-1]` -> (`batch[:, :-1]`, False); `y = x.roll(-1, 1)` -> (that call, True): the same
+        name bound to a computed value in between is another tensor.
+        """
         value = latest_value(self.facts, expr, at)
-        return value if isinstance(value, (cst.Name, cst.Subscript, cst.Attribute)) else expr
+        if value is None:
+            return expr, False
+        return value, not isinstance(value, (cst.Name, cst.Subscript, cst.Attribute))
 
 
 def _unreshaped(expr: cst.BaseExpression) -> cst.BaseExpression:

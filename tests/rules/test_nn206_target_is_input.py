@@ -142,6 +142,17 @@ def test_nll_loss_on_log_softmax_of_the_model_with_inputs_aliased_from_the_same_
             """
             import torch.nn.functional as F
 
+            def lm_loss(model, x):
+                logits = model(x)
+                x = x.roll(-1, dims=1)
+                return F.cross_entropy(logits.transpose(1, 2), x)
+            """,
+            id="same-name-rebound-to-the-shifted-tokens",
+        ),
+        pytest.param(
+            """
+            import torch.nn.functional as F
+
             def train(model, x):
                 x_in, x_out = x[:, :-1], x[:, 1:]
                 with torch.inference_mode():
