@@ -50,7 +50,7 @@ class ReluClassifierHead(Rule):
             return
         tensor = activation_input(self.facts, value)
         if isinstance(tensor, cst.Name):
-            tensor = latest_value(self.facts, tensor, node)
+            tensor = latest_value(self.facts, tensor, value)  # read where the ReLU reads it
         if isinstance(tensor, cst.Call) and self._is_class_scores_layer(tensor.func, node):
             self.report(value, MESSAGE)
 

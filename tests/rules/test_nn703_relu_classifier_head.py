@@ -53,6 +53,24 @@ def test_forward_returns_relu_of_the_class_layer():
     assert findings(source, "NN703") == [(14, 16)]
 
 
+def test_forward_applies_the_relu_to_the_class_scores_then_returns_them():
+    source = """
+        import torch
+        from torch import nn
+
+        class Classifier(nn.Module):
+            def __init__(self, num_classes):
+                super().__init__()
+                self.fc = nn.Linear(64, num_classes)
+
+            def forward(self, x):
+                x = self.fc(x)
+                x = torch.relu(x)
+                return x
+    """
+    assert findings(source, "NN703") == [(12, 13)]
+
+
 def test_relu_model_output_fed_to_cross_entropy_in_a_training_loop():
     source = """
         from torch import nn
