@@ -146,6 +146,8 @@ def sequential_layers(facts: Facts, call: cst.Call) -> list[cst.BaseExpression] 
         if arg.star == "*":
             if not isinstance(arg.value, (cst.List, cst.Tuple)):
                 return None  # nn.Sequential(*layers): built elsewhere, order unknown
+            if any(isinstance(element, cst.StarredElement) for element in arg.value.elements):
+                return None
             layers.extend(element.value for element in arg.value.elements)
         else:
             layers.append(arg.value)
