@@ -119,6 +119,9 @@ def _module_output(facts: Facts, call: cst.Call, at: cst.CSTNode, depth: int) ->
         if name == "Sequential":
             return _sequential_output(facts, constructor, depth)
         return Origin(_LAYERS[name], call, True) if name in _LAYERS else None
+    moved = _moved_sequential(facts, func, at)
+    if moved is not None:
+        return _sequential_output(facts, moved, depth)
     model = _model_class(facts, func, at)
     return _through(_forward_output(facts, model, depth)) if model is not None else None
 
@@ -152,6 +155,15 @@ def _model_class(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode) -> cst
         return None
     name = names.pop()
     return module_classes(facts).get(name) if name is not None else None
+
+
+def _moved_sequential(facts: Facts, func: cst.BaseExpression, at: cst.CSTNode) -> cst.Call | None:
+    """`model = nn.Sequential(...).to(device)`: the Sequential, when that is the name's only binding."""
+    values = facts.assigned_values(func, at)
+    if len(values) != 1 or len(facts.bindings(dotted(func) or "", at)) != 1 or not isinstance(values[0], cst.Call):
+        return None
+    unmoved = _unmoved(values[0])
+    return unmoved if unmoved is not values[0] and nn_class(facts, unmoved) == "Sequential" else None
 
 
 def _unmoved(call: cst.Call) -> cst.Call:

@@ -242,3 +242,18 @@ def test_no_fix_for_a_model_that_ends_in_softmax():
         loss = nn.CrossEntropyLoss()(model(x), y)
     """
     assert fixed(source, "NN201") == textwrap.dedent(source)
+
+
+def test_sequential_moved_to_the_device_still_ends_in_softmax():
+    source = """
+        import torch
+        from torch import nn
+
+        device = torch.device("cuda")
+        model = nn.Sequential(nn.Linear(784, 10), nn.Softmax(dim=1)).to(device)
+        criterion = nn.CrossEntropyLoss()
+
+        def step(x, y):
+            return criterion(model(x.to(device)), y.to(device))
+    """
+    assert findings(source, "NN201") == [(10, 12)]
