@@ -203,3 +203,15 @@ def test_adversarial_evaluation_that_needs_gradients_is_clean():
                 model(x + eps * grad.sign())
     """
     assert findings(source, "NN601") == []
+
+
+def test_autocast_and_inference_mode_do_not_switch_modes():
+    source = """
+        import torch
+
+        def validate(model, val_loader):
+            with torch.inference_mode(), torch.autocast("cuda"):
+                for x, y in val_loader:
+                    model(x)
+    """
+    assert findings(source, "NN601") == [(6, 9)]

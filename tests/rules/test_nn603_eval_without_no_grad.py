@@ -168,3 +168,16 @@ def test_lightning_validation_hooks_are_clean():
                     self.model(x)
     """
     assert findings(source, "NN603") == []
+
+
+def test_autocast_is_not_no_grad():
+    source = """
+        import torch
+
+        def validate(model, val_loader):
+            model.eval()
+            for x, y in val_loader:
+                with torch.autocast("cuda", dtype=torch.float16):
+                    logits = model(x)
+    """
+    assert findings(source, "NN603") == [(6, 5)]
