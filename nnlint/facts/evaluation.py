@@ -1,7 +1,8 @@
 """Evaluation loops (a model run over a val/test loader) and what their callers set up around them.
 
 A loop is an evaluation loop when it iterates a val/test loader (`for x, y in val_loader`, or a generic
-`loader` inside `evaluate()`/`validate()`), calls a model, and neither trains nor asks for gradients.
+`loader` inside an `evaluate()`/`validate()` this file calls), calls a model, and neither trains nor asks
+for gradients.
 Lightning's hooks run under the trainer's own eval mode and no_grad, so loops in a LightningModule never
 count. Whether `model.eval()` or `no_grad` is in force is answered for the loop's function or, when that
 function is called in this file, for every one of its call sites; a function called nowhere here is an

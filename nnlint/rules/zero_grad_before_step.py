@@ -28,11 +28,13 @@ class ZeroGradBeforeStep(Rule):
 
     def _wipes_gradients(self, loop: Loop, zero: Event) -> bool:
         backwards, steps = loop.of(BACKWARD), loop.of(*STEPS)
-        computed = [b for b in backwards if b.may_precede(zero)]
-        # No step between that backward and the zeroing (GAN: D's step, then G's zero_grad, is fine).
-        if not any(not any(b.may_precede(s) and s.may_precede(zero) for s in steps) for b in computed):
-            return False
-        return any(
+        # Gradients no step has used yet (GAN: D's backward and step, then G's zero_grad, is fine).
+        unused = [
+            b
+            for b in backwards
+            if b.may_precede(zero) and not any(b.may_precede(s) and s.may_precede(zero) for s in steps)
+        ]
+        return bool(unused) and any(
             zero.may_precede(s)
             and not any(zero.may_precede(b) and b.may_precede(s) for b in backwards)
             and self._same_parameters(zero, s)
