@@ -65,7 +65,10 @@ def _lint_source(path: str, source: str, selection: Selection) -> list[Diagnosti
     except cst.ParserSyntaxError as error:
         if SYNTAX_ERROR.code not in selection.codes:
             return []
-        message, location = _syntax_error(source, error)
+        found = _syntax_error(source)
+        if found is None:  # valid Python with a construct libcst does not support: nothing to report
+            return []
+        message, location = found
         return [_diagnostic(SYNTAX_ERROR, path, message, location, location)]
     context = FileContext(path, source, module)
     visitors = [rule(context) for rule in rules]
@@ -115,20 +118,16 @@ def _diagnostic(info, path, message, start, end, fix=None) -> Diagnostic:
     return Diagnostic(info.code, info.name, message, path, start, end, fix, info.url)
 
 
-def _syntax_error(source: str, error: cst.ParserSyntaxError) -> tuple[str, Location]:
-    """Python's own wording and position where it has one (`'(' was never closed`); libcst's otherwise."""
+def _syntax_error(source: str) -> tuple[str, Location] | None:
+    """Python's own wording and position (`'(' was never closed`), or None where Python accepts the code."""
     try:
         ast.parse(source)
     except SyntaxError as python_error:
-        if python_error.lineno:
-            column = max(python_error.offset or 1, 1)
-            return f"syntax error: {python_error.msg}", Location(python_error.lineno, column)
-    except (ValueError, RecursionError, MemoryError):
-        pass
-    # Python accepts it: a construct libcst does not support yet
-    return "cannot parse: valid Python that nnlint's parser (libcst) does not support", Location(
-        error.raw_line, error.raw_column + 1
-    )
+        column = max(python_error.offset or 1, 1)
+        return f"syntax error: {python_error.msg}", Location(python_error.lineno or 1, column)
+    except (ValueError, RecursionError, MemoryError) as other:  # e.g. a null byte
+        return f"syntax error: {other}", Location(1, 1)
+    return None
 
 
 def _reason(error: Exception) -> str:

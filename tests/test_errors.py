@@ -134,3 +134,9 @@ def test_a_crash_on_one_file_names_it_and_the_others_are_still_reported(write, t
     assert status == 2
     assert out.startswith("model.py:6:12: NN101")
     assert err == "nnlint: internal error while linting weird.py: ValueError: rule bug (please report it)\n"
+
+
+def test_valid_python_that_libcst_cannot_parse_is_not_called_a_syntax_error(nnlint, write):
+    write("odd.py", "import torch\n\n(pars): bool = True\nx = torch.zeros(2).view(2)\n")
+    result = nnlint("odd.py", "--output-format", "json")
+    assert (result.code, json.loads(result.stdout)) == (0, [])
