@@ -54,7 +54,11 @@ class RandomEvalTransform(Rule):
     def visit_Call(self, node: cst.Call) -> None:
         name = self._random_transform(node)
         if name is not None:
-            if pipeline_split(self.facts, node) == "eval" and not self._self_supervised(node):
+            if (
+                pipeline_split(self.facts, node) == "eval"
+                and not self._self_supervised(node)
+                and not self._inside_random_transform(node)
+            ):
                 self.report(node, MESSAGE.format(name=name))
             return
         transform = next((a.value for a in node.args if a.keyword and a.keyword.value in _TRANSFORM_KEYWORDS), None)
@@ -81,6 +85,15 @@ class RandomEvalTransform(Rule):
             self._random_transform(call) is not None and pipeline_split(self.facts, call) != "eval"
             for call in found.calls
         )
+
+    def _inside_random_transform(self, node: cst.CSTNode) -> bool:
+        """`RandomApply([ColorJitter(...)])`: the outer transform is the one reported."""
+        for ancestor in self.facts.ancestors(node):
+            if isinstance(ancestor, cst.Call) and self._random_transform(ancestor) is not None:
+                return True
+            if isinstance(ancestor, cst.BaseStatement):
+                return False
+        return False
 
     def _self_supervised(self, node: cst.CSTNode) -> bool:
         """The statement or function around `node` builds views for contrastive self-supervision."""

@@ -228,3 +228,13 @@ def test_contrastive_views_for_a_self_supervised_validation_loss_are_clean():
         val_ds = STL10(root, split="test", transform=contrast_transforms)
     """
     assert findings(source, "NN402") == []
+
+
+def test_nested_random_transforms_are_reported_once_at_the_outer_one():
+    source = """
+        from torchvision import transforms as T
+
+        eval_tf = T.Compose([T.RandomApply([T.ColorJitter(0.4, 0.4, 0.4)], p=0.8), T.ToTensor()])
+        test_tf = T.Compose([T.RandomApply([T.ColorJitter(0.4, 0.4, 0.4)], p=1.0), T.ToTensor()])
+    """
+    assert findings(source, "NN402") == [(4, 22), (5, 37)]
