@@ -213,3 +213,39 @@ def test_loss_tensor_returned_by_a_train_step_helper_is_flagged():
             return total_loss
     """
     assert findings(source, "NN306") == [(13, 9)]
+
+
+def test_epoch_history_of_a_number_total_is_clean():
+    source = """
+        def fit(model, loader, optimizer, criterion, epochs):
+            history = []
+            for epoch in range(epochs):
+                epoch_loss = 0.0
+                for x, y in loader:
+                    optimizer.zero_grad()
+                    loss = criterion(model(x), y)
+                    loss.backward()
+                    optimizer.step()
+                    epoch_loss += loss.item()
+                avg_loss = epoch_loss / len(loader)
+                history.append(avg_loss)
+                history.append(epoch_loss)
+    """
+    assert findings(source, "NN306") == []
+
+
+def test_the_tensor_total_is_reported_where_it_accumulates_not_where_it_is_logged():
+    source = """
+        def fit(model, loader, optimizer, criterion, epochs):
+            history = []
+            for epoch in range(epochs):
+                epoch_loss = 0.0
+                for x, y in loader:
+                    optimizer.zero_grad()
+                    loss = criterion(model(x), y)
+                    loss.backward()
+                    optimizer.step()
+                    epoch_loss += loss
+                history.append(epoch_loss)
+    """
+    assert findings(source, "NN306") == [(11, 13)]
