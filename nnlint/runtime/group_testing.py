@@ -72,14 +72,15 @@ class GradientProbe:
         """For each support: the input rows outside it that its output rows depend on."""
         found = []
         for rows, magnitude in zip(supports, self.dependencies(supports)):
-            inside = set(rows)
-            found.append({j for j in range(self.batch_size) if j not in inside and magnitude[j] > self.atol})
+            outside = magnitude > self.atol
+            outside[list(rows)] = False
+            found.append(set(outside.nonzero().flatten().tolist()))
         return found
 
     def sources_of(self, row: int) -> set[int]:
         """Every input row that output row `row` depends on (itself included)."""
         magnitude = self.dependencies([[row]])[0]
-        return {j for j in range(self.batch_size) if magnitude[j] > self.atol}
+        return set((magnitude > self.atol).nonzero().flatten().tolist())
 
     def receiver_of(self, source: int, candidates: list[int]) -> int | None:
         """An output row among `candidates` that depends on input row `source`, by bisection."""
