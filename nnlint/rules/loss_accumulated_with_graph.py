@@ -6,10 +6,10 @@ import re
 
 import libcst as cst
 
-from nnlint.facts.calls import number
 from nnlint.facts.imports import dotted
 from nnlint.facts.loops import BACKWARD, Loop, training_loops
-from nnlint.facts.losses import is_detached, is_loss
+from nnlint.facts.losses import is_loss
+from nnlint.facts.plain_numbers import holds_plain_number
 from nnlint.rules.base import Rule
 
 MESSAGE = (
@@ -48,24 +48,9 @@ class LossAccumulatedWithGraph(Rule):
             return self._graph_loss(value.left, at) or self._graph_loss(value.right, at)
         if not is_loss(self.facts, value, at):
             return None
-        if any(self._read_off_the_graph(bound, at) for bound in self.facts.assigned_values(value, at)):
-            return None  # loss = criterion(out, y).item(); epoch_loss = 0 (its `+=` is what gets reported)
+        if holds_plain_number(self.facts, value, at):
+            return None  # loss = criterion(out, y).item(); epoch_loss = 0.0 (its `+=` is what gets reported)
         return value
-
-    def _read_off_the_graph(self, value: cst.BaseExpression, at: cst.CSTNode, depth: int = 0) -> bool:
-        """A plain number: `x.item()`, `0.0`, `total / len(loader)`, a same-file helper returning those."""
-        if depth > 3:
-            return False
-        if is_detached(value) or number(value) is not None or _is_len(value):
-            return True
-        if isinstance(value, cst.BinaryOperation):
-            return all(self._read_off_the_graph(side, at, depth + 1) for side in (value.left, value.right))
-        if isinstance(value, (cst.Name, cst.Attribute)):
-            return any(self._read_off_the_graph(v, at, depth + 1) for v in self.facts.assigned_values(value, at))
-        loops = training_loops(self.facts)
-        helper = loops.resolve(value) if isinstance(value, cst.Call) else None
-        returned = loops.returned_values(helper) if helper is not None else []
-        return bool(returned) and all(r is not None and self._read_off_the_graph(r, at, depth + 1) for r in returned)
 
     def _reset_each_iteration(self, loop: Loop, name: str, at: cst.CSTNode) -> bool:
         """`loss = 0` inside the loop: the sum is this step's loss being built, not a running total."""
@@ -76,6 +61,3 @@ class LossAccumulatedWithGraph(Rule):
         pattern = re.compile(rf"(?<![\w.]){re.escape(name)}\b")
         return any(pattern.search(self.context.code_for(b.node)) for b in loop.of(BACKWARD))
 
-
-def _is_len(value: cst.BaseExpression) -> bool:
-    return isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and value.func.value == "len"

@@ -249,3 +249,21 @@ def test_the_tensor_total_is_reported_where_it_accumulates_not_where_it_is_logge
                 history.append(epoch_loss)
     """
     assert findings(source, "NN306") == [(11, 13)]
+
+
+def test_unpacked_number_from_a_train_step_helper_is_clean():
+    source = """
+        def train_step(model, batch, optimizer):
+            optimizer.zero_grad()
+            loss = model(batch)
+            loss.backward()
+            optimizer.step()
+            return loss.item(), batch.size(0)
+
+        def train(model, loader, optimizer):
+            total_loss = 0.0
+            for batch in loader:
+                loss, n = train_step(model, batch, optimizer)
+                total_loss += loss * n
+    """
+    assert findings(source, "NN306") == []
