@@ -99,6 +99,10 @@ class Facts:
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
         return self._parents.get(node)
 
+    def nodes(self) -> Iterator[cst.CSTNode]:
+        """Every node of the module in pre-order (source order), as the one walk met them."""
+        return iter(self._order)
+
     def order(self, node: cst.CSTNode) -> int:
         """Position of `node` in source order (pre-order), to tell what happened before what."""
         return self._order[node]

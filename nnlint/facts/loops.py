@@ -376,7 +376,7 @@ class _Index:
         self.methods: dict[tuple[cst.ClassDef, str], cst.FunctionDef] = {}
         self.returns: list[cst.Return] = []
         self._facts = facts
-        for node in facts._order:  # every node in pre-order, as the collector's walk met it
+        for node in facts.nodes():
             if isinstance(node, (cst.For, cst.While)):
                 self.loops.append(node)
             elif isinstance(node, cst.Call):
