@@ -6,7 +6,8 @@ Per model: passes (forward + backward), best-of-N seconds, and the verdict of ea
 expected one. "naive" backpropagates a random probe from each output row in turn (B backward passes);
 "single" is the check commonly done by hand: backpropagate out[0].sum() (all-ones) and look at rows != 0.
 "steps" is our time in training-step equivalents (forward + backward + optimizer step on the same batch);
-the design's budget is 2*ceil(log2 B)+4. Times are CPU seconds of this process (all its threads), best of
+the design's budget is 2*ceil(log2 B)+4. "probe-only" is our check without the forward perturbation (the
+gradient probe alone, which is what the naive check does). Times are CPU seconds of this process (all its threads), best of
 interleaved rounds, warm (the first autograd call pays a lazy import).
 """
 
@@ -111,7 +112,7 @@ def main() -> None:
     print(f"batch size {args.batch}, torch {torch.__version__}, {torch.get_num_threads()} threads, CPU; "
           f"budget {budget} training-step equivalents")
     header = ("| model | expected | ours | naive | single | ours passes | naive passes | ours s | naive s "
-              "| single s | naive/ours | steps | loop s | vmap s |")
+              "| single s | naive/ours | steps | loop s | vmap s | probe-only s | naive/probe-only |")
     print(header)
     print("|" + "|".join("---" for _ in range(header.count("|") - 1)) + "|")
     for case in [c for c in ZOO if args.only in c.name]:
@@ -127,6 +128,7 @@ def main() -> None:
             times = interleaved({
                 "loop": lambda: check_batch_independence(model, inputs, strategy="loop"),
                 "vmap": lambda: check_batch_independence(model, inputs, strategy="vmap"),
+                "probe only": lambda: check_batch_independence(model, inputs, perturbation="off"),
                 "naive": lambda: naive_check(naive_model, inputs),
                 "single": lambda: single_sample_check(single_model, inputs),
                 "step": step,
@@ -136,7 +138,8 @@ def main() -> None:
         print(f"| {case.name} | {expected} | {','.join(codes)} | {verdict(naive_leak)} | {verdict(single_leak)} "
               f"| {passes} | {naive_passes} | {times['ours']:.4f} | {times['naive']:.4f} | {times['single']:.4f} "
               f"| {times['naive'] / times['ours']:.1f}x | {times['ours'] / times['step']:.1f} "
-              f"| {times['loop']:.4f} | {times['vmap']:.4f} |")
+              f"| {times['loop']:.4f} | {times['vmap']:.4f} | {times['probe only']:.4f} "
+              f"| {times['naive'] / times['probe only']:.1f}x |")
 
 
 if __name__ == "__main__":
