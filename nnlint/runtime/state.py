@@ -1,8 +1,8 @@
 """Leave the model and the process exactly as the check found them.
 
 `untouched(model)` restores, whatever happens inside: every module's train/eval flag, parameter and buffer
-values (BatchNorm running stats, a step counter), `.grad` of every parameter, `requires_grad`, and the RNG
-states of torch (CPU and CUDA), `random` and NumPy. `probe_modes(model, allow)` then puts the layers that
+values (BatchNorm running stats, a step counter), plain attributes a forward may bump (`self.calls += 1`),
+`.grad` of every parameter, `requires_grad`, and the RNG states of torch (CPU and CUDA), `random` and NumPy. `probe_modes(model, allow)` then puts the layers that
 mix samples or draw random numbers by design into eval mode for the duration of the probe.
 """
 
@@ -27,6 +27,7 @@ class _Snapshot:
     modes: list[tuple[nn.Module, bool]]
     params: list[tuple[nn.Parameter, bool, torch.Tensor | None, int | None]]
     buffers: list[tuple[nn.Module, str, torch.Tensor, torch.Tensor]]
+    attributes: list[tuple[nn.Module, dict]] = field(default_factory=list)
     rng: dict = field(default_factory=dict)
 
 
@@ -60,12 +61,29 @@ def _snapshot(model: nn.Module) -> _Snapshot:
         for name, buffer in module.named_buffers(recurse=False):
             if buffer is not None:
                 buffers.append((module, name, buffer, buffer.detach().clone()))
-    return _Snapshot(modes, params, buffers, _rng_state())
+    attributes = [(module, _plain_attributes(module)) for module in model.modules()]
+    return _Snapshot(modes, params, buffers, attributes, _rng_state())
+
+
+_PLAIN = (int, float, bool, str, bytes, type(None), tuple, frozenset)
+
+
+def _plain_attributes(module: nn.Module) -> dict:
+    """A module's immutable plain attributes (a step counter, a cached length): forwards may change them."""
+    return {name: value for name, value in vars(module).items()
+            if not name.startswith("_") and isinstance(value, _PLAIN)}
+
+
+_MISSING = object()
 
 
 def _restore(snapshot: _Snapshot) -> None:
     for module, training in snapshot.modes:
         module.training = training
+    for module, attributes in snapshot.attributes:
+        for name, value in attributes.items():
+            if getattr(module, name, _MISSING) is not value:
+                object.__setattr__(module, name, value)
     with torch.no_grad():
         for param, requires_grad, grad, version in snapshot.params:
             param.requires_grad_(requires_grad)

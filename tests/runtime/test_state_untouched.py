@@ -116,3 +116,22 @@ def test_state_is_restored_when_the_model_raises():
     with pytest.raises(RuntimeError, match="boom"):
         check_batch_independence(model, x)
     assert_same(before, state_of(model))
+
+
+def test_plain_attributes_a_forward_bumps_are_restored():
+    class Counting(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(4, 4)
+            self.calls = 0
+            self.last_batch = None
+
+        def forward(self, x):
+            self.calls += 1
+            self.last_batch = tuple(x.shape)
+            return self.fc(x)
+
+    model = Counting()
+    model(torch.randn(3, 4))
+    assert check_batch_independence(model, torch.randn(8, 4)).ok
+    assert (model.calls, model.last_batch) == (1, (3, 4))
