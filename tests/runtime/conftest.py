@@ -1,3 +1,0 @@
-import pytest
-
-torch = pytest.importorskip("torch", reason="the runtime extra (torch) is not installed")
