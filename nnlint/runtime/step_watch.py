@@ -19,6 +19,12 @@ COLLAPSE = 0.01  # a learning rate below 1% of its peak...
 EARLY = 0.5  # ...within the first half of the run has collapsed
 
 
+def _values(grad: torch.Tensor) -> torch.Tensor:
+    """The stored values of a gradient: a sparse one (nn.Embedding(sparse=True)) keeps them apart."""
+    grad = grad.detach()
+    return grad.coalesce().values() if grad.is_sparse else grad
+
+
 def _params(optimizer: Optimizer) -> list[torch.Tensor]:
     return [p for group in optimizer.param_groups for p in group["params"]]
 
@@ -72,7 +78,7 @@ class StepWatch:
         if self.session.busy or param.grad is None:
             return
         marker = self.after_step.get(id(param))
-        if marker == (id(param.grad), param.grad._version) and bool(param.grad.detach().any()):
+        if marker == (id(param.grad), param.grad._version) and bool(_values(param.grad).any()):
             self.session.add(Finding(
                 "NN905", f"backward adds to the gradient of the previous step (step {self.session.steps}): gradients "
                 "are never zeroed — call optimizer.zero_grad() once per step", location=self.backward_location),
@@ -100,20 +106,23 @@ class StepWatch:
                 self.lr_history.append((step, index, float(lr), location))
 
     def check_gradients(self, params: list[torch.Tensor], step: int, location: str | None) -> None:
-        grads = [p.grad for p in params if p.grad is not None]
-        without = {id(p): p for p in params if p.requires_grad and (p.grad is None or not bool(p.grad.any()))}
+        with_grad = [p for p in params if p.grad is not None]
+        # one device-to-host copy for all parameters, not one per parameter
+        values = [_values(p.grad) for p in with_grad]
+        flags = (torch.stack([torch.stack([v.any(), torch.isfinite(v).all()]) for v in values]).cpu().tolist()
+                 if with_grad else [])
+        nonzero = {id(p) for p, (any_, _) in zip(with_grad, flags) if any_}
+        without = {id(p): p for p in params if p.requires_grad and id(p) not in nonzero}
         if self.never_got_grad is None:
             self.never_got_grad = without
         else:
             self.never_got_grad = {key: p for key, p in self.never_got_grad.items() if key in without}
-        if grads:
-            finite = torch.stack([torch.isfinite(g).all() for g in grads]).all()
-            if not bool(finite):
-                bad = [self.name_of(p) for p in params if p.grad is not None and not bool(torch.isfinite(p.grad).all())]
-                self.session.add(Finding(
-                    "NN908", f"non-finite gradient at step {step} in {', '.join(bad[:4])}"
-                    f"{' and more' if len(bad) > 4 else ''}: lower the learning rate, clip gradients, or find the "
-                    "op that overflows", location=location), key=("NN908", "grad"))
+        bad = [self.name_of(p) for p, (_, finite) in zip(with_grad, flags) if not finite]
+        if bad:
+            self.session.add(Finding(
+                "NN908", f"non-finite gradient at step {step} in {', '.join(bad[:4])}"
+                f"{' and more' if len(bad) > 4 else ''}: lower the learning rate, clip gradients, or find the "
+                "op that overflows", location=location), key=("NN908", "grad"))
 
     def after_step_hook(self, optimizer: Optimizer, args, kwargs) -> None:
         if self.session.busy:

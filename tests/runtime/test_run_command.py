@@ -257,6 +257,19 @@ def test_allow_accepts_a_module_that_mixes_on_purpose(tmp_path):
     assert findings == [] and result.exit_code == 0 and "allowed module 1" in result.stderr
 
 
+def test_sparse_embedding_gradients_are_watched(tmp_path):
+    body = """
+    model = nn.EmbeddingBag(50, 3, mode="mean", sparse=True)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    for x, y in data:
+        ids = (x.abs() * 10).long().clamp(max=49)
+        F.cross_entropy(model(ids), y).backward()  # never zeroed
+        optimizer.step()
+    """
+    result, findings, _ = run(tmp_path, body, "--max-steps", "3")
+    assert codes(findings) == ["NN905"]
+
+
 def test_model_called_with_keywords_is_checked_on_its_next_call(tmp_path):
     body = """
     class Model(nn.Module):
