@@ -2,8 +2,8 @@
 
 `torch.autograd.grad(..., is_grads_batched=True)` runs the backward under vmap; an op without a batching
 rule raises, and then a plain loop of backward passes gives the same numbers. Measured with
-bench/runtime.py on torch 2.13 CPU, the vmapped call was faster for 10 of the 12 zoo models (slower by
-15-30% for a small CNN and a token model), so "auto" batches on every device.
+bench/runtime.py on torch 2.13 CPU, the vmapped call was faster or level for most zoo models (slower by
+about a third for a small token model), so "auto" batches on every device.
 """
 
 from __future__ import annotations
