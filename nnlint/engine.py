@@ -6,6 +6,7 @@ import ast
 import io
 import sys
 import tokenize
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -121,7 +122,9 @@ def _diagnostic(info, path, message, start, end, fix=None) -> Diagnostic:
 def _syntax_error(source: str) -> tuple[str, Location] | None:
     """Python's own wording and position (`'(' was never closed`), or None where Python accepts the code."""
     try:
-        ast.parse(source)
+        with warnings.catch_warnings():  # "invalid escape sequence" and the like are not ours to print
+            warnings.simplefilter("ignore")
+            ast.parse(source)
     except SyntaxError as python_error:
         column = max(python_error.offset or 1, 1)
         return f"syntax error: {python_error.msg}", Location(python_error.lineno or 1, column)
