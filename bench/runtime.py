@@ -140,6 +140,10 @@ def main() -> None:
               f"| {times['naive'] / times['ours']:.1f}x | {times['ours'] / times['step']:.1f} "
               f"| {times['loop']:.4f} | {times['vmap']:.4f} | {times['probe only']:.4f} "
               f"| {times['naive'] / times['probe only']:.1f}x |")
+    router = next(c for c in ZOO if c.name == "capacity-limited routing")
+    model, inputs = router.build(args.batch)
+    caught = sum(not check_batch_independence(model, inputs, seed=seed).ok for seed in range(100))
+    print(f"\ncapacity-limited routing (gradient-invisible) caught on {caught} of 100 seeds at B = {args.batch}")
 
 
 if __name__ == "__main__":

@@ -1,9 +1,10 @@
 """NN901: prove that output row i depends on input row i only (and NN908 for non-finite samples).
 
 Order of work: one forward that records the graph, whose outputs also show non-finite samples (they would
-read as false leaks: reported as NN908 and dropped); the gradient probe (2*ceil(log2 B) VJPs off that one
-graph); a forward perturbation test for coupling gradients cannot see (a baseline forward and, by default,
-two forwards that each replace half of the batch); then, only if something leaked, the exact pairs and the op.
+read as false leaks: reported as NN908 and dropped); the gradient probe (8 VJPs off that one graph at
+B = 64); a forward perturbation test for coupling gradients cannot see (four forwards that each replace half
+of the batch, compared with the first forward's outputs); then, only if something leaked, the exact pairs
+and the op.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from nnlint.runtime.batch_attribution import BatchAttribution
 from nnlint.runtime.batching import ModelInputs, pick_outputs
 from nnlint.runtime.distributed import is_sharded, unwrap
 from nnlint.runtime.findings import Finding, Report
-from nnlint.runtime.group_testing import GradientProbe, bit_subsets, find_pairs
+from nnlint.runtime.group_testing import GradientProbe, find_pairs, separating_subsets
 from nnlint.runtime.perturbation import PerturbationProbe, perturbation_subsets
 from nnlint.runtime.probe_inputs import ProbeInputs
 from nnlint.runtime.state import probe_modes, reseed, untouched
@@ -98,15 +99,16 @@ class BatchCheck:
         if inputs.batch_size < 2:
             self.report.notes.append("fewer than two samples to compare: nothing checked")
             return self.report
-        subsets = bit_subsets(inputs.batch_size)
+        subsets = separating_subsets(inputs.batch_size)
         probe, grad_leaks = self.gradient_leaks(inputs, outputs, points, subsets)
         if probe is not None and any(grad_leaks):
             pairs = find_pairs(probe, subsets, grad_leaks)
             self.backward_passes = probe.backward_passes
             self.report_leak(inputs, pairs, "gradient")
             return self.report
+        baseline = [out.detach() for out in outputs]  # the unperturbed outputs: no separate forward needed
         del outputs, points, probe  # free the graph before the forward perturbation
-        forward_leaks = self.perturbation_leaks(inputs)
+        forward_leaks = self.perturbation_leaks(inputs, baseline)
         if forward_leaks:
             self.report_leak(inputs, forward_leaks, "perturbation")
         return self.report
@@ -161,9 +163,9 @@ class BatchCheck:
         self.report.stats["vjp"] = probe.strategy_used
         return probe, leaks
 
-    def perturbation_leaks(self, inputs: ModelInputs) -> list[tuple[int, int]]:
+    def perturbation_leaks(self, inputs: ModelInputs, baseline: list[torch.Tensor]) -> list[tuple[int, int]]:
         subsets = perturbation_subsets(inputs.batch_size, self.perturbation, self.generator)
-        probe = PerturbationProbe(self.forward, inputs, self.generator, self.atol)
+        probe = PerturbationProbe(self.forward, inputs, self.generator, self.atol, baseline)
         leaks = probe.leaks(subsets)
         pairs: list[tuple[int, int]] = []
         for rows, receivers in zip(subsets, leaks):
@@ -217,7 +219,7 @@ def check_batch_independence(model: nn.Module, inputs: Any, *, batch_dim: int = 
     `allow` lists modules that mix samples on purpose (instances, classes, class names or qualified names);
     BatchNorm/SyncBatchNorm and dropout layers not listed are probed in eval mode. `strategy` picks how the
     VJPs run: "auto", "vmap" or "loop". `perturbation` picks the forward perturbation test for coupling
-    gradients cannot see: "halves" (two forwards, default), "bits" (2*ceil(log2 B) forwards: every pair of
+    gradients cannot see: "halves" (four forwards, default), "bits" (2*ceil(log2 B) forwards: every pair of
     rows split once) or "off". The model, its gradients and every RNG are left as they were."""
     started = time.perf_counter()
     inner = unwrap(model)

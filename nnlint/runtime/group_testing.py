@@ -1,13 +1,15 @@
 """Find which output rows depend on which input rows with few vector-Jacobian products.
 
-Probe (k, s) puts a random Gaussian cotangent on the output rows whose index has bit k equal to s and zero
-elsewhere. For a batch-independent model the gradient is then zero on every input row outside that set. Any
-two rows differ in some bit, so the 2*ceil(log2 B) probes together see every dependency between two
-different rows. Random cotangents, never all-ones: a softmax output has a zero gradient for all-ones.
+A probe puts a random Gaussian cotangent on a subset of the output rows and zero elsewhere. For a
+batch-independent model the gradient is then zero on every input row outside that subset. The subsets are
+chosen so that for any two rows i != j one of them holds i and not j: together the probes see every
+dependency between two different rows. Random cotangents, never all-ones: a softmax output has a zero
+gradient for all-ones.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 
@@ -23,6 +25,19 @@ def bit_subsets(batch_size: int) -> list[list[int]]:
         ones = [i for i in range(batch_size) if i >> k & 1]
         subsets += [ones, [i for i in range(batch_size) if not i >> k & 1]]
     return subsets
+
+
+def separating_subsets(batch_size: int) -> list[list[int]]:
+    """The fewest subsets that still split every ordered pair of rows: row i gets its own set of n // 2 of
+    the n probe numbers (n the smallest with C(n, n // 2) >= B) and probe p covers the rows whose set holds
+    p. No row's set contains another's, so for i != j some probe covers i and not j. That takes 8 probes at
+    B = 64 where the bits of the row index take 2 * 6 = 12, and each probe is a backward pass."""
+    n = 1
+    while math.comb(n, n // 2) < batch_size:
+        n += 1
+    codes = list(itertools.islice(itertools.combinations(range(n), n // 2), batch_size))
+    subsets = [[i for i, code in enumerate(codes) if p in code] for p in range(n)]
+    return [rows for rows in subsets if 0 < len(rows) < batch_size]  # an empty or full probe shows nothing
 
 
 def row_magnitudes(tensor: torch.Tensor, dim: int) -> torch.Tensor:
@@ -82,25 +97,26 @@ class GradientProbe:
         magnitude = self.dependencies([[row]])[0]
         return set((magnitude > self.atol).nonzero().flatten().tolist())
 
-    def receiver_of(self, source: int, candidates: list[int]) -> int | None:
-        """An output row among `candidates` that depends on input row `source`, by bisection."""
+    def receiver_of(self, source: int, candidates: list[int]) -> tuple[int | None, set[int]]:
+        """An output row among `candidates` that depends on input row `source`, by bisection, and every
+        input row it depends on; (None, set()) when none does."""
         while len(candidates) > 1:
             half = candidates[: len(candidates) // 2]
             candidates = half if source in self.leaks([half])[0] else candidates[len(half):]
-        if candidates and source in self.sources_of(candidates[0]) and candidates[0] != source:
-            return candidates[0]
-        return None
+        sources = self.sources_of(candidates[0]) if candidates else set()
+        return (candidates[0], sources) if source in sources and candidates[0] != source else (None, set())
 
 
-def decode_receiver(source: int, subsets: list[list[int]], leaks: list[set[int]], batch_size: int) -> int | None:
-    """The output row that depends on `source`, read off the probes' bits; right when it is the only one."""
-    receiver = 0
-    for k in range(len(subsets) // 2):
-        own_bit = source >> k & 1
-        other_side = 2 * k + (0 if own_bit == 0 else 1)  # probe on the rows whose bit k differs from source's
-        bit = (1 - own_bit) if source in leaks[other_side] else own_bit
-        receiver |= bit << k
-    return receiver if receiver < batch_size and receiver != source else None
+def receiver_candidates(source: int, subsets: list[list[int]], leaks: list[set[int]],
+                        batch_size: int) -> tuple[list[int], list[int]]:
+    """Output rows that may depend on `source`: (likeliest, the others). A receiver lies in no probe that
+    left `source` out and did not see it; a lone receiver lies in every probe that saw it, so the rows in
+    the most such probes come first."""
+    seen = [(set(rows), source in found) for rows, found in zip(subsets, leaks) if source not in rows]
+    hits = {i: sum(hit for rows, hit in seen if i in rows) for i in range(batch_size)
+            if i != source and all(hit for rows, hit in seen if i in rows)}
+    most = max(hits.values(), default=0)
+    return [i for i in hits if hits[i] == most], [i for i in hits if hits[i] < most]
 
 
 def find_pairs(probe: GradientProbe, subsets: list[list[int]], leaks: list[set[int]],
@@ -110,12 +126,12 @@ def find_pairs(probe: GradientProbe, subsets: list[list[int]], leaks: list[set[i
     sources = sorted(set().union(*leaks))
     receivers_done: set[int] = set()
     for source in sources[:max_sources]:
-        receiver = decode_receiver(source, subsets, leaks, probe.batch_size)
-        sources_of_receiver = probe.sources_of(receiver) if receiver is not None else set()
-        if source not in sources_of_receiver:
-            probe_index = next(p for p, found in enumerate(leaks) if source in found)
-            receiver = probe.receiver_of(source, list(subsets[probe_index]))
-            sources_of_receiver = probe.sources_of(receiver) if receiver is not None else set()
+        likeliest, others = receiver_candidates(source, subsets, leaks, probe.batch_size)
+        receiver, sources_of_receiver = None, set()
+        # the likeliest row is often right (one VJP); else bisect the other likeliest rows, then every candidate
+        for rows in (likeliest[:1], likeliest[1:], likeliest + others):
+            if rows and receiver is None:
+                receiver, sources_of_receiver = probe.receiver_of(source, rows)
         if receiver is None or receiver in receivers_done:
             continue
         receivers_done.add(receiver)

@@ -22,15 +22,13 @@ def changed_rows(before: list[torch.Tensor], after: list[torch.Tensor], batch_di
             return set(range(a.shape[batch_dim])) if a.dim() > batch_dim else changed
         a, b = a.detach().movedim(batch_dim, 0), b.detach().movedim(batch_dim, 0)
         if a.is_floating_point() or a.is_complex():
-            both_nan = torch.isnan(a) & torch.isnan(b)
-            diff = torch.where(both_nan, torch.zeros_like(a), (a - b)).abs().reshape(len(a), -1)
-            finite = a[torch.isfinite(a)]
-            scale = float(finite.abs().max()) if finite.numel() else 0.0
-            tolerance = max(atol, RTOL * scale)
-            rows = (diff.nan_to_num(nan=float("inf")) > tolerance).any(dim=1)
+            scale = float(a.nan_to_num(0.0, 0.0, 0.0).abs().max()) if a.numel() else 0.0  # finite values only
+            diff = (a - b).abs()  # NaN where either side is NaN (or both are the same infinity)
+            moved = (diff > max(atol, RTOL * scale)) | (diff.isnan() & ~(a.isnan() & b.isnan()))
+            rows = moved.reshape(len(a), -1).any(dim=1)
         else:
             rows = (a != b).reshape(len(a), -1).any(dim=1)
-        changed |= {int(i) for i in rows.nonzero().flatten()}
+        changed.update(rows.nonzero().flatten().tolist())
     return changed
 
 
@@ -57,14 +55,15 @@ class PerturbationProbe:
     """Forward runs of the model on the batch with some rows replaced by fresh data."""
 
     def __init__(self, run: Callable[[ModelInputs], list[torch.Tensor]], inputs: ModelInputs,
-                 generator: torch.Generator, atol: float = 0.0):
+                 generator: torch.Generator, atol: float = 0.0, baseline: list[torch.Tensor] | None = None):
         self.run, self.inputs = run, inputs
         self.generator, self.atol = generator, atol
-        self._baseline: list[torch.Tensor] | None = None
+        self._baseline = baseline
 
     @property
     def baseline(self) -> list[torch.Tensor]:
-        """The batch's own outputs from a forward of its own size, for the one-subset-per-forward path."""
+        """The batch's own outputs from a forward of its own size: the gradient probe's forward already has
+        them (same seed, same batch), so it is run here only when not given."""
         if self._baseline is None:
             self._baseline = self.run(self.inputs)
         return self._baseline

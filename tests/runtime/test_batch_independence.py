@@ -228,8 +228,8 @@ def test_vmap_and_loop_give_the_same_verdicts(strategy):
 def test_cost_is_the_logarithmic_number_of_passes():
     model, x = ZOO[0].build(64)
     report = check_batch_independence(model, x)
-    assert report.stats["backward_passes"] == 12  # 2 * ceil(log2 64)
-    assert report.stats["forward_passes"] == 6  # the graph, the baseline, two draws for each of two halves
+    assert report.stats["backward_passes"] == 8  # C(8, 4) >= 64: 8 probes split every pair of rows
+    assert report.stats["forward_passes"] == 5  # the graph (also the baseline), two draws for each of two halves
 
 
 def test_report_serialises_to_json():
@@ -270,5 +270,6 @@ def test_capacity_routing_is_caught_whatever_the_seed_at_a_realistic_batch_size(
     torch.manual_seed(0)
     model, x = ZOO[-1].build(64)
     assert ZOO[-1].name == "capacity-limited routing"
-    missed = [seed for seed in range(12) if check_batch_independence(model, x, seed=seed).ok]
+    # the router reacts to some fresh draws only: the default perturbation must catch it on every seed
+    missed = [seed for seed in range(100) if check_batch_independence(model, x, seed=seed).ok]
     assert missed == []

@@ -9,7 +9,9 @@ from hypothesis import strategies as st
 from torch import nn
 
 from nnlint.runtime import check_batch_independence
-from nnlint.runtime.group_testing import bit_subsets, decode_receiver
+import math
+
+from nnlint.runtime.group_testing import bit_subsets, receiver_candidates, separating_subsets
 
 
 class Coupled(nn.Module):
@@ -59,8 +61,21 @@ def test_every_pair_of_rows_is_split_by_some_subset():
                     assert any(i in s and j not in s for s in subsets)
 
 
-def test_a_single_receiver_is_decoded_from_the_bits():
-    subsets = bit_subsets(16)
-    source, receiver = 3, 12
-    leaks = [{source} if receiver in s and source not in s else set() for s in subsets]
-    assert decode_receiver(source, subsets, leaks, 16) == receiver
+def test_separating_subsets_split_every_ordered_pair_with_fewer_probes_than_the_bits():
+    for batch in (2, 3, 4, 5, 7, 8, 33, 64, 100, 128):
+        subsets = [set(s) for s in separating_subsets(batch)]
+        assert len(subsets) <= len(bit_subsets(batch))
+        for i in range(batch):
+            for j in range(batch):
+                if i != j:
+                    assert any(i in s and j not in s for s in subsets), (batch, i, j)
+    assert len(separating_subsets(64)) == 8 and len(bit_subsets(64)) == 12
+    assert len(separating_subsets(1000)) <= math.ceil(math.log2(1000)) + 3
+
+
+def test_a_single_receiver_is_among_the_few_candidates_its_leaks_allow():
+    subsets = separating_subsets(64)
+    for source, receiver in ((3, 12), (0, 63), (40, 7)):
+        leaks = [{source} if receiver in s and source not in s else set() for s in subsets]
+        likeliest, others = receiver_candidates(source, subsets, leaks, 64)
+        assert receiver in likeliest and source not in likeliest + others and len(likeliest) <= 6
