@@ -9,6 +9,7 @@ and the op.
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable
 from typing import Any
@@ -28,7 +29,7 @@ from nnlint.runtime.state import probe_modes, reseed, untouched
 
 
 def _model_device(model: nn.Module, inputs: ModelInputs) -> torch.device:
-    for tensor in (*model.parameters(), *model.buffers()):
+    for tensor in itertools.chain(model.parameters(), model.buffers()):  # the first one: no list of all
         return tensor.device
     for leaf in inputs.leaves:
         if isinstance(leaf, torch.Tensor):
