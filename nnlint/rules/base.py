@@ -16,6 +16,7 @@ from nnlint.diagnostic import DOCS_URL, Applicability
 
 if TYPE_CHECKING:
     from nnlint.context import FileContext
+    from nnlint.facts import Facts
 
 GROUPS = {
     "NN0": "engine",
@@ -82,8 +83,12 @@ class Rule(cst.BatchableCSTVisitor):
     def __init__(self, context: FileContext) -> None:
         super().__init__()
         self.context = context
-        self.facts = context.facts
         self.reports: list[Report] = []
+
+    @property
+    def facts(self) -> Facts:
+        """The file's shared facts, built on the first rule's first question (not for every parsed file)."""
+        return self.context.facts
 
     @classmethod
     def info(cls) -> RuleInfo:
