@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+import click
+
 from nnlint.cache import content_hash
 from nnlint.config import Settings
 from nnlint.diagnostic import Diagnostic
@@ -93,7 +95,11 @@ def _check_stdin(settings: Settings, options: Options) -> int:
 
 def _report(diagnostics, files, settings: Settings, options: Options, fixed: int = 0, read_source=None) -> int:
     if options.output_file:
-        with open(options.output_file, "w", encoding="utf-8") as stream:
+        try:
+            stream = open(options.output_file, "w", encoding="utf-8")
+        except OSError as error:
+            raise click.ClickException(f"cannot write {options.output_file}: {error.strerror}") from None
+        with stream:
             _write(diagnostics, files, settings, options, stream, read_source, fixed)
     else:
         _write(diagnostics, files, settings, options, sys.stdout, read_source, fixed)
@@ -119,7 +125,7 @@ def _summary(diagnostics: list[Diagnostic], fixed: int, settings: Settings, opti
     unsafe = sum(1 for d in diagnostics if d.fix and d.code in fixable and d.fix.applicability == "unsafe")
     fixed_note = f", {fixed} fixed" if fixed else ""
     if not diagnostics:
-        return f"All checks passed{fixed_note}!\n" if not fixed else f"Fixed {fixed} problem(s); all checks passed!\n"
+        return f"Fixed {fixed}; all checks passed!\n" if fixed else "All checks passed!\n"
     noun = "problem" if len(diagnostics) == 1 else "problems"
     line = f"Found {len(diagnostics)} {noun}{fixed_note}."
     if safe:

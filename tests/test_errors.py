@@ -104,13 +104,15 @@ def test_file_that_cannot_be_read_is_one_finding(tmp_path):
     assert diagnostic.message == "cannot read file: No such file or directory"
 
 
-def test_internal_errors_hide_the_traceback_unless_debug(nnlint, write, tmp_path):
+def test_report_file_that_cannot_be_written(nnlint, write, tmp_path):
     write("a.py", "x = 1\n")
-    # a directory where the report file should go: an OS error reported as one line
-    (tmp_path / "out").mkdir()
-    result = nnlint("a.py", "--output-file", "out")
-    assert result.code == 2 and "Traceback" not in result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1
+    (tmp_path / "out").mkdir()  # a directory where the report file should go
+    _one_line_error(nnlint("a.py", "--output-file", "out"), "out", "is a directory")
+
+
+def test_report_file_in_a_missing_directory(nnlint, write):
+    write("a.py", "x = 1\n")
+    _one_line_error(nnlint("a.py", "--output-file", "no/such/dir/report.txt"), "cannot write no/such/dir/report.txt")
 
 
 def test_a_crash_on_one_file_names_it_and_the_others_are_still_reported(write, tmp_path, monkeypatch, capsys):
