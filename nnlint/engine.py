@@ -19,7 +19,7 @@ from nnlint.rules import static_rules
 from nnlint.rules.base import Report, Rule, RuleInfo
 from nnlint.rules.engine_codes import SYNTAX_ERROR, UNREADABLE
 from nnlint.suppression import parse_suppressions
-from nnlint.walk import visit_batched
+from nnlint.walk import replay_batched
 
 if sys.version_info >= (3, 11):  # pure-Python recursion no longer uses the C stack: deep limits are safe
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 20_000))
@@ -75,8 +75,8 @@ def _lint_source(path: str, source: str, selection: Selection) -> list[Diagnosti
     visitors = [rule(context) for rule in rules]
     if any(visitor.get_inherited_dependencies() for visitor in visitors):
         MetadataWrapper(module, unsafe_skip_copy=True).visit_batched(visitors)
-    else:
-        visit_batched(module, visitors)
+    else:  # the facts walked the tree once already; replaying that walk is cheaper than a second one
+        replay_batched(context.facts.nodes(), context.facts.parent, visitors)
     reports = [(visitor.info(), report) for visitor in visitors for report in visitor.reports]
     if not reports:
         return []
