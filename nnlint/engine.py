@@ -63,7 +63,7 @@ def _lint_source(path: str, source: str, selection: Selection) -> list[Diagnosti
         return []
     try:
         module = cst.parse_module(source)
-    except cst.ParserSyntaxError as error:
+    except cst.ParserSyntaxError:
         if SYNTAX_ERROR.code not in selection.codes:
             return []
         found = _syntax_error(source)
@@ -75,7 +75,7 @@ def _lint_source(path: str, source: str, selection: Selection) -> list[Diagnosti
     visitors = [rule(context) for rule in rules]
     if any(visitor.get_inherited_dependencies() for visitor in visitors):
         MetadataWrapper(module, unsafe_skip_copy=True).visit_batched(visitors)
-    else:  # the facts walked the tree once already; replaying that walk is cheaper than a second one
+    else:  # replay the facts' one walk of the tree (shared with every fact) instead of walking again
         replay_batched(context.facts.nodes(), context.facts.parent, visitors)
     reports = [(visitor.info(), report) for visitor in visitors for report in visitor.reports]
     if not reports:
