@@ -18,7 +18,7 @@ from nnlint.diagnostic import Diagnostic
 from nnlint.discovery import discover
 from nnlint.engine import Selection
 from nnlint.fix import write_atomically
-from nnlint.report import write_report, write_statistics
+from nnlint.report import read_source_file, write_report, write_statistics
 from nnlint.rules import catalogue
 from nnlint.runner import FileOutcome, FixRequest, RunResult, Selector, lint_data, run
 
@@ -113,7 +113,7 @@ def _write(diagnostics, files, settings, options, stream: TextIO, read_source=No
         write_statistics(diagnostics, stream, rules=rules, color=color)
         return
     fmt = settings.output_format
-    write_report(fmt, diagnostics, stream, rules=rules, read_source=read_source or _read_source, color=color,
+    write_report(fmt, diagnostics, stream, rules=rules, read_source=read_source or read_source_file, color=color,
                  files_checked=files)
     if fmt in ("full", "concise") and not options.quiet:
         stream.write(_summary(diagnostics, fixed, settings, options))
@@ -137,13 +137,6 @@ def _summary(diagnostics: list[Diagnostic], fixed: int, settings: Settings, opti
 
 def _fixed_count(result: RunResult) -> int:
     return sum(outcome.fixes_applied for outcome in result.outcomes)
-
-
-def _read_source(path: str) -> str | None:
-    try:
-        return Path(path).read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return None
 
 
 def _encoded(outcome: FileOutcome) -> bytes:

@@ -16,7 +16,16 @@ if TYPE_CHECKING:
 
 FORMATS: tuple[str, ...] = ("full", "concise", "json", "json-lines", "github", "sarif", "junit")
 
-__all__ = ["FORMATS", "write_report", "write_statistics"]
+__all__ = ["FORMATS", "read_source_file", "write_report", "write_statistics"]
+
+
+def read_source_file(path: str) -> str | None:
+    """A file's text for the snippets of `full` (undecodable bytes shown as U+FFFD), None if unreadable."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return handle.read()
+    except OSError:
+        return None
 
 
 def write_report(

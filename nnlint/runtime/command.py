@@ -12,7 +12,7 @@ import sys
 
 import click
 
-from nnlint.report import FORMATS
+from nnlint.report import FORMATS, read_source_file
 
 MACHINE_FORMATS = {"json", "json-lines", "sarif", "junit", "github"}
 
@@ -20,14 +20,6 @@ MACHINE_FORMATS = {"json", "json-lines", "sarif", "junit", "github"}
 def _fail(message: str) -> None:
     click.echo(f"nnlint: error: {message}", err=True)
     sys.exit(2)
-
-
-def _read_source(path: str) -> str | None:
-    try:
-        with open(path, encoding="utf-8") as handle:
-            return handle.read()
-    except (OSError, UnicodeDecodeError):
-        return None
 
 
 @click.command("run", context_settings={"help_option_names": ["-h", "--help"]})
@@ -81,7 +73,7 @@ def run_command(script: str, script_args: tuple[str, ...], max_steps: int | None
     stream = open(output_file, "w", encoding="utf-8") if output_file else sys.stdout
     try:
         use_color = color if color is not None else (output_file is None and sys.stdout.isatty())
-        write_report(output_format, diagnostics, stream, rules=RUNTIME_RULES_BY_CODE, read_source=_read_source,
+        write_report(output_format, diagnostics, stream, rules=RUNTIME_RULES_BY_CODE, read_source=read_source_file,
                      color=use_color, files_checked=[script])
     finally:
         if output_file:
