@@ -18,6 +18,8 @@ from nnlint.diagnostic import Diagnostic
 from nnlint.discovery import discover
 from nnlint.engine import Selection
 from nnlint.fix import write_atomically
+from nnlint.notebooks import diff as notebook_diff
+from nnlint.notebooks import is_notebook
 from nnlint.report import read_source_file, write_report, write_statistics
 from nnlint.rules import catalogue
 from nnlint.runner import FileOutcome, FixRequest, RunResult, Selector, lint_data, run
@@ -145,6 +147,8 @@ def _encoded(outcome: FileOutcome) -> bytes:
 
 
 def _unified_diff(outcome: FileOutcome) -> str:
+    if is_notebook(outcome.path):
+        return notebook_diff(outcome.path, outcome.original, outcome.fixed)
     lines = difflib.unified_diff(
         outcome.original.splitlines(keepends=True),
         outcome.fixed.splitlines(keepends=True),

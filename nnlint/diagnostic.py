@@ -1,6 +1,7 @@
 """What a check reports: a finding with its range and, optionally, a fix.
 
-Rows and columns are 1-based, as in Ruff's JSON output; a column counts characters of the line.
+Rows and columns are 1-based, as in Ruff's JSON output; a column counts characters of the line. In a
+notebook, `cell` is the cell's number (1-based, all cells counted) and rows count within that cell.
 """
 
 from __future__ import annotations
@@ -45,9 +46,10 @@ class Diagnostic:
     end_location: Location
     fix: Fix | None = None
     url: str | None = field(default=None)
+    cell: int | None = None  # set for notebooks: rows are then relative to this cell
 
     def sort_key(self) -> tuple:
-        return (self.filename, self.location, self.code)
+        return (self.filename, self.cell or 0, self.location, self.code)
 
     def to_dict(self) -> dict:
         """Ruff-compatible JSON object."""
@@ -74,6 +76,7 @@ class Diagnostic:
             "end_location": _loc(self.end_location),
             "fix": fix,
             "url": self.url,
+            "cell": self.cell,
         }
 
     @classmethod
@@ -98,6 +101,7 @@ class Diagnostic:
             end_location=Location(**data["end_location"]),
             fix=fix,
             url=data.get("url"),
+            cell=data.get("cell"),
         )
 
 

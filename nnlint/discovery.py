@@ -1,4 +1,5 @@
-"""Which files to lint: explicit files always; directories walked for `*.py`, minus excludes and .gitignore."""
+"""Which files to lint: explicit files always; directories walked for `*.py` and `*.ipynb`, minus excludes and
+.gitignore."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ from pathlib import Path
 import pathspec
 
 from nnlint.config import Settings
+
+
+LINTED_SUFFIXES = (".py", ".ipynb")
 
 
 class PathError(Exception):
@@ -90,7 +94,7 @@ def _walk(top: Path, settings: Settings, exclude: pathspec.PathSpec) -> Iterator
             and not (settings.respect_gitignore and gitignores.ignored((here / name).resolve(), True))
         )
         for name in sorted(filenames):
-            if not name.endswith(".py"):
+            if not name.endswith(LINTED_SUFFIXES):
                 continue
             path = here / name
             if excluded(path, False):

@@ -18,8 +18,9 @@ from nnlint.cache import Cache, content_hash
 from nnlint import selectors
 from nnlint.config import Settings
 from nnlint.diagnostic import Diagnostic, Location
-from nnlint.engine import Selection, decode, lint_bytes
+from nnlint.engine import Selection, decode, lint_bytes, lint_source
 from nnlint.fix import fix_source
+from nnlint.notebooks import Notebook, NotebookError, is_notebook
 from nnlint.rules import catalogue
 from nnlint.rules.engine_codes import UNREADABLE
 
@@ -93,10 +94,7 @@ def lint_file(path: str, selection: Selection, fix: FixRequest | None, known_has
     try:
         data = Path(path).read_bytes()
     except OSError as error:
-        message = f"cannot read file: {error.strerror or error}"
-        start = Location(1, 1)
-        diagnostic = Diagnostic(UNREADABLE.code, UNREADABLE.name, message, path, start, start, None, UNREADABLE.url)
-        return FileOutcome(path, [diagnostic] if UNREADABLE.code in selection.codes else [])
+        return FileOutcome(path, _unreadable(path, f"cannot read file: {error.strerror or error}", selection))
     data_hash = content_hash(data)
     if known_hash == data_hash and fix is None:
         return FileOutcome(path, [], data_hash=data_hash, same_as_cached=True)
@@ -107,6 +105,8 @@ def lint_file(path: str, selection: Selection, fix: FixRequest | None, known_has
 
 
 def lint_data(path: str, data: bytes, selection: Selection, fix: FixRequest | None, data_hash: str) -> FileOutcome:
+    if is_notebook(path):
+        return _lint_notebook(path, data, selection, fix, data_hash)
     diagnostics = lint_bytes(path, data, selection)
     if fix is None or not any(d.fix for d in diagnostics):
         return FileOutcome(path, diagnostics, data_hash)
@@ -118,6 +118,31 @@ def lint_data(path: str, data: bytes, selection: Selection, fix: FixRequest | No
         path, remaining, data_hash, original=source, fixed=fixed, encoding=_encoding_of(data),
         bom=data.startswith(codecs.BOM_UTF8), fixes_applied=applied,
     )
+
+
+def _lint_notebook(path: str, data: bytes, selection: Selection, fix: FixRequest | None, data_hash: str) -> FileOutcome:
+    """A notebook's code cells linted as one text; findings placed in their cells; fixes written to changed cells."""
+    try:
+        notebook = Notebook.parse(data)
+    except NotebookError as error:
+        return FileOutcome(path, _unreadable(path, str(error), selection), data_hash)
+    diagnostics = lint_source(path, notebook.source, selection)
+    if fix is not None and any(d.fix for d in diagnostics):
+        fixed, remaining, applied = fix_source(path, notebook.source, selection, fix.fixable, fix.unsafe)
+        text = notebook.with_source(fixed) if fixed != notebook.source else None
+        if text is not None and text != notebook.text:
+            return FileOutcome(
+                path, [notebook.localize(d) for d in remaining], data_hash, original=notebook.text, fixed=text,
+                bom=notebook.bom, fixes_applied=applied,
+            )
+    return FileOutcome(path, [notebook.localize(d) for d in diagnostics], data_hash)
+
+
+def _unreadable(path: str, message: str, selection: Selection) -> list[Diagnostic]:
+    if UNREADABLE.code not in selection.codes:
+        return []
+    start = Location(1, 1)
+    return [Diagnostic(UNREADABLE.code, UNREADABLE.name, message, path, start, start, None, UNREADABLE.url)]
 
 
 def _encoding_of(data: bytes) -> str:

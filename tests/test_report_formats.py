@@ -80,7 +80,7 @@ def test_json_uses_ruffs_field_names_and_one_based_positions():
 
     assert [obj["code"] for obj in objects] == ["NN001", "NN101", "NN205"]
     view = objects[1]
-    assert set(view) == {"code", "name", "message", "filename", "location", "end_location", "fix", "url"}
+    assert set(view) == {"code", "name", "message", "filename", "location", "end_location", "fix", "url", "cell"}
     assert view["filename"] == TRAIN
     assert view["location"] == {"row": 6, "column": 12}
     assert view["end_location"] == {"row": 6, "column": 30}

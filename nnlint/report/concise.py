@@ -15,7 +15,7 @@ def write(diagnostics: Sequence[Diagnostic], stream: TextIO, *, color: bool) -> 
     for diagnostic in diagnostics:
         location = diagnostic.location
         out.line(
-            *styled.position(_one_line(diagnostic.filename), location.row, location.column),
+            *styled.position(_one_line(diagnostic.filename), location.row, location.column, diagnostic.cell),
             " ",
             (diagnostic.code, styled.CODE),
             " ",

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import TextIO
 
 from nnlint.diagnostic import Diagnostic
+from nnlint.notebooks import cell_text
 from nnlint.report import styled
 from nnlint.report.display import DisplayLine
 from nnlint.report.styled import LineWriter
@@ -39,7 +40,7 @@ def write(
     sources = _SourceLines(read_source)
     for diagnostic in diagnostics:
         _write_header(out, diagnostic)
-        lines = sources.get(diagnostic.filename)
+        lines = sources.get(diagnostic.filename, diagnostic.cell)
         # A position past the end (a syntax error at EOF, a file changed since it was linted) has no line to show.
         if lines is not None and 1 <= diagnostic.location.row <= len(lines):
             _write_snippet(out, diagnostic, lines)
@@ -51,22 +52,26 @@ class _SourceLines:
 
     def __init__(self, read_source: Callable[[str], str | None] | None) -> None:
         self._read_source = read_source
-        self._lines: dict[str, list[str] | None] = {}
+        self._lines: dict[tuple[str, int | None], list[str] | None] = {}
 
-    def get(self, filename: str) -> list[str] | None:
+    def get(self, filename: str, cell: int | None = None) -> list[str] | None:
+        """The lines of a file, or of one cell of a notebook (whose file text is its JSON)."""
         if self._read_source is None:
             return None
-        if filename not in self._lines:
+        key = (filename, cell)
+        if key not in self._lines:
             source = self._read_source(filename)
-            self._lines[filename] = None if source is None else _LINE_BREAK.split(source)
-        return self._lines[filename]
+            if source is not None and cell is not None:
+                source = cell_text(source, cell)
+            self._lines[key] = None if source is None else _LINE_BREAK.split(source)
+        return self._lines[key]
 
 
 def _write_header(out: LineWriter, diagnostic: Diagnostic) -> None:
     location = diagnostic.location
     fixable = diagnostic.fix is not None and diagnostic.fix.applicability == "safe"
     out.line(
-        *styled.position(diagnostic.filename, location.row, location.column),
+        *styled.position(diagnostic.filename, location.row, location.column, diagnostic.cell),
         " ",
         (diagnostic.code, styled.CODE),
         " ",

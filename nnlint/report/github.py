@@ -21,6 +21,11 @@ def write(diagnostics: Sequence[Diagnostic], stream: TextIO) -> None:
             "endLine": diagnostic.end_location.row,
             "endColumn": diagnostic.end_location.column,
         }
+        if diagnostic.cell is not None:
+            # Rows count within the cell, not lines of the .ipynb file: annotate the file, name the spot.
+            location = diagnostic.location
+            properties = {"title": f"nnlint ({diagnostic.code}) cell {diagnostic.cell}:{location.row}:{location.column}",
+                          "file": diagnostic.filename}
         rendered = ",".join(f"{key}={escape_property(str(value))}" for key, value in properties.items())
         stream.write(f"::error {rendered}::{escape_data(f'{diagnostic.code} {diagnostic.message}')}\n")
 

@@ -29,7 +29,8 @@ def write(diagnostics: Sequence[Diagnostic], stream: TextIO, *, files_checked: S
             summary = f"{diagnostic.code} {diagnostic.message}"
             failure = ET.SubElement(case, "failure", message=_xml_text(summary), type=diagnostic.code)
             location = diagnostic.location
-            failure.text = _xml_text(f"{filename}:{location.row}:{location.column}: {summary}")
+            cell = f"cell {diagnostic.cell}:" if diagnostic.cell is not None else ""
+            failure.text = _xml_text(f"{filename}:{cell}{location.row}:{location.column}: {summary}")
 
     ET.indent(suites)
     # ASCII with character references reads the same whatever encoding the stream writes in.

@@ -85,6 +85,9 @@ def _result(diagnostic: Diagnostic, rule_index: int) -> dict:
             }
         ],
     }
+    if diagnostic.cell is not None:
+        # SARIF has no notebook cells: the region's rows count within the cell named here.
+        result["properties"] = {"cell": diagnostic.cell, "lineInCell": diagnostic.location.row}
     fix = diagnostic.fix
     if fix is not None and fix.edits:
         result["fixes"] = [

@@ -49,9 +49,11 @@ class LineWriter:
             self._console.print(text)
 
 
-def position(filename: str, row: int, column: int) -> list[Piece]:
-    """`path:row:col:` — the prefix editors and terminals turn into a link to the spot."""
-    return [(printable(filename), PATH), f":{row}:{column}:"]
+def position(filename: str, row: int, column: int, cell: int | None = None) -> list[Piece]:
+    """`path:row:col:` — the prefix editors and terminals turn into a link to the spot; in a notebook
+    `path:cell N:row:col:` with the row counted within the cell."""
+    where = f":cell {cell}:{row}:{column}:" if cell is not None else f":{row}:{column}:"
+    return [(printable(filename), PATH), where]
 
 
 def printable(text: str) -> str:
