@@ -35,6 +35,7 @@ class Options:
     output_file: str | None = None
     statistics: bool = False
     exit_zero: bool = False
+    exit_non_zero_on_fix: bool = False
     use_cache: bool = True
     stdin_filename: str | None = None
     show_files: bool = False
@@ -43,7 +44,8 @@ class Options:
 
 
 def run_check(paths: list[str], settings: Settings, options: Options) -> int:
-    """Returns the exit code: 0 clean (or all fixed), 1 findings (or a non-empty --diff)."""
+    """Returns the exit code: 0 clean (or all fixed), 1 findings remain (after --fix too), a non-empty --diff,
+    or --exit-non-zero-on-fix and a file was changed; 2 an internal error."""
     if "-" in paths:
         return _check_stdin(settings, options)
     files = list(discover(paths, settings))
@@ -62,7 +64,14 @@ def run_check(paths: list[str], settings: Settings, options: Options) -> int:
     for outcome in changed:
         write_atomically(Path(outcome.path), _encoded(outcome))
     status = _report(result.diagnostics, [o.path for o in result.outcomes], settings, options, fixed=_fixed_count(result))
-    return _report_crashes(result, options) or status
+    return _report_crashes(result, options) or _fix_status(status, bool(changed), options)
+
+
+def _fix_status(status: int, changed: bool, options: Options) -> int:
+    """Ruff's `--exit-non-zero-on-fix`: a hook fails when it changed files, so the user sees and stages them."""
+    if changed and options.fix and options.exit_non_zero_on_fix and not options.exit_zero:
+        return 1
+    return status
 
 
 def _report_crashes(result: RunResult, options: Options) -> int:
@@ -90,7 +99,7 @@ def _check_stdin(settings: Settings, options: Options) -> int:
         sys.stdout.buffer.write(_encoded(outcome) if outcome.changed else data)
         sys.stdout.flush()
         _write(outcome.diagnostics, [name], settings, options, sys.stderr, read_source=lambda _: outcome.fixed)
-        return 1 if outcome.diagnostics and not options.exit_zero else 0
+        return _fix_status(1 if outcome.diagnostics and not options.exit_zero else 0, outcome.changed, options)
     source = data.decode("utf-8", errors="replace")
     return _report(outcome.diagnostics, [name], settings, options, read_source=lambda _: source)
 

@@ -52,6 +52,8 @@ def _codes(value: str | None) -> tuple[str, ...] | None:
 @click.option("-o", "--output-file", type=click.Path(dir_okay=False), help="Write findings to this file.")
 @click.option("--statistics", is_flag=True, help="Print a count per rule instead of each finding.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option("--exit-non-zero-on-fix", is_flag=True,
+              help="With --fix: exit 1 when any file was changed, even if no finding remains (for hooks).")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write .nnlint_cache/.")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Use this TOML file.")
 @click.option("--stdin-filename", help="The name to report for code read from `-`.")
@@ -59,7 +61,7 @@ def _codes(value: str | None) -> tuple[str, ...] | None:
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only: no summary line, no progress.")
 @click.option("--debug", is_flag=True, help="Show a traceback for internal errors.")
 def check(paths, select, extend_select, ignore, fix, unsafe_fixes, diff, output_format, output_file, statistics,
-          exit_zero, no_cache, config_file, stdin_filename, show_files, quiet, debug) -> None:
+          exit_zero, exit_non_zero_on_fix, no_cache, config_file, stdin_filename, show_files, quiet, debug) -> None:
     """Lint PATHS (files or directories; `-` for stdin)."""
     from nnlint import check_command
 
@@ -68,7 +70,8 @@ def check(paths, select, extend_select, ignore, fix, unsafe_fixes, diff, output_
                          ignore=_codes(ignore), output_format=output_format)
     options = check_command.Options(
         fix=fix, unsafe_fixes=unsafe_fixes, diff=diff, output_file=output_file,
-        statistics=statistics, exit_zero=exit_zero, use_cache=not no_cache, stdin_filename=stdin_filename,
+        statistics=statistics, exit_zero=exit_zero,
+        exit_non_zero_on_fix=exit_non_zero_on_fix, use_cache=not no_cache, stdin_filename=stdin_filename,
         show_files=show_files, quiet=quiet, debug=debug,
     )
     sys.exit(check_command.run_check(paths, settings, options))

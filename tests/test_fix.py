@@ -7,7 +7,7 @@ from dataclasses import replace
 from nnlint.diagnostic import Edit, Fix, Location
 from nnlint.engine import Selection, lint_source
 from nnlint.fix import apply_fixes
-from tests.conftest import VIEW_BUG
+from tests.conftest import CLAMP_BUG, VIEW_BUG
 
 FIXED = VIEW_BUG.replace("x.view(b, h, w, c)", "x.permute(0, 2, 3, 1)").lstrip("\n")
 
@@ -91,3 +91,28 @@ def test_a_fix_that_would_not_parse_is_not_written(monkeypatch):
     source = VIEW_BUG.lstrip("\n")
     fixed, remaining, applied = fix_module.fix_source("m.py", source, selection, frozenset({"NN101"}), True)
     assert (fixed, applied, len(remaining)) == (source, 0, 1)
+
+
+def test_fix_exits_one_when_findings_remain_after_fixing(nnlint, write):
+    # NN101's fix is applied; NN205 (clamped loss) has no fix and is still there: the gate must stay red
+    path = write("train.py", VIEW_BUG + "\n\n" + CLAMP_BUG.replace("import torch\n", "", 1))
+    result = nnlint("train.py", "--fix", "--unsafe-fixes", "--output-format", "concise")
+    assert result.code == 1
+    assert "x.permute(0, 2, 3, 1)" in path.read_text()
+    assert "NN205" in result.stdout and "NN101" not in result.stdout
+
+
+def test_exit_non_zero_on_fix_fails_when_a_file_was_changed(nnlint, write):
+    path = write("model.py", VIEW_BUG)
+    result = nnlint("model.py", "--fix", "--unsafe-fixes", "--exit-non-zero-on-fix")
+    assert result.code == 1  # nothing remains, but the file changed: a hook must fail so the user re-stages
+    assert path.read_text() == FIXED
+    assert "Fixed 1; all checks passed!" in result.stdout
+    again = nnlint("model.py", "--fix", "--unsafe-fixes", "--exit-non-zero-on-fix")
+    assert again.code == 0  # nothing left to change
+
+
+def test_exit_non_zero_on_fix_from_stdin(nnlint):
+    result = nnlint("-", "--fix", "--unsafe-fixes", "--exit-non-zero-on-fix", "--stdin-filename", "m.py",
+                    stdin=VIEW_BUG.lstrip("\n"))
+    assert (result.code, result.stdout) == (1, FIXED)
