@@ -39,6 +39,7 @@ class Options:
     use_cache: bool = True
     stdin_filename: str | None = None
     show_files: bool = False
+    force_exclude: bool = False
     quiet: bool = False
     debug: bool = False
 
@@ -48,7 +49,7 @@ def run_check(paths: list[str], settings: Settings, options: Options) -> int:
     or --exit-non-zero-on-fix and a file was changed; 2 an internal error."""
     if "-" in paths:
         return _check_stdin(settings, options)
-    files = list(discover(paths, settings))
+    files = list(discover(paths, settings, force_exclude=options.force_exclude))
     if options.show_files:
         for path in files:
             print(path)

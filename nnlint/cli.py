@@ -57,11 +57,14 @@ def _codes(value: str | None) -> tuple[str, ...] | None:
 @click.option("--no-cache", is_flag=True, help="Neither read nor write .nnlint_cache/.")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Use this TOML file.")
 @click.option("--stdin-filename", help="The name to report for code read from `-`.")
+@click.option("--force-exclude", is_flag=True,
+              help="Apply exclude settings to files named on the command line too (as pre-commit names them).")
 @click.option("--show-files", is_flag=True, help="List the files that would be linted, then exit.")
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only: no summary line, no progress.")
 @click.option("--debug", is_flag=True, help="Show a traceback for internal errors.")
 def check(paths, select, extend_select, ignore, fix, unsafe_fixes, diff, output_format, output_file, statistics,
-          exit_zero, exit_non_zero_on_fix, no_cache, config_file, stdin_filename, show_files, quiet, debug) -> None:
+          exit_zero, exit_non_zero_on_fix, no_cache, config_file, stdin_filename, force_exclude, show_files, quiet,
+          debug) -> None:
     """Lint PATHS (files or directories; `-` for stdin)."""
     from nnlint import check_command
 
@@ -72,7 +75,7 @@ def check(paths, select, extend_select, ignore, fix, unsafe_fixes, diff, output_
         fix=fix, unsafe_fixes=unsafe_fixes, diff=diff, output_file=output_file,
         statistics=statistics, exit_zero=exit_zero,
         exit_non_zero_on_fix=exit_non_zero_on_fix, use_cache=not no_cache, stdin_filename=stdin_filename,
-        show_files=show_files, quiet=quiet, debug=debug,
+        show_files=show_files, quiet=quiet, debug=debug, force_exclude=force_exclude,
     )
     sys.exit(check_command.run_check(paths, settings, options))
 

@@ -66,12 +66,16 @@ class _GitIgnores:
             self._specs.clear()
 
 
-def discover(paths: list[str], settings: Settings) -> Iterator[Path]:
+def discover(paths: list[str], settings: Settings, force_exclude: bool = False) -> Iterator[Path]:
+    """The files to lint. A file named explicitly is linted even if excluded, unless `force_exclude` (for
+    pre-commit, which names every staged file)."""
     exclude = _spec([*settings.exclude, *settings.extend_exclude])
     for raw in paths:
         path = Path(raw)
         if path.is_file():
-            yield path  # named explicitly: always linted
+            if force_exclude and _excluded_file(path, settings.root, exclude):
+                continue
+            yield path  # named explicitly: linted
         elif path.is_dir():
             yield from _walk(path, settings, exclude)
         else:
@@ -102,6 +106,15 @@ def _walk(top: Path, settings: Settings, exclude: pathspec.PathSpec) -> Iterator
             if settings.respect_gitignore and gitignores.ignored(path.resolve(), False):
                 continue
             yield path
+
+
+def _excluded_file(path: Path, root: Path, spec: pathspec.PathSpec) -> bool:
+    resolved = path.resolve()
+    try:
+        relative = resolved.relative_to(root).as_posix()
+    except ValueError:
+        relative = path.as_posix()
+    return spec.match_file(relative)
 
 
 class _Excluder:
