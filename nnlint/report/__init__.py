@@ -9,12 +9,12 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, TextIO
 
 from nnlint.diagnostic import Diagnostic
-from nnlint.report import concise, full, github, json_format, json_lines, junit, sarif, statistics
+from nnlint.report import concise, full, github, gitlab, json_format, json_lines, junit, sarif, statistics
 
 if TYPE_CHECKING:
     from nnlint.rules.base import RuleInfo  # imports libcst; only needed for annotations
 
-FORMATS: tuple[str, ...] = ("full", "concise", "json", "json-lines", "github", "sarif", "junit")
+FORMATS: tuple[str, ...] = ("full", "concise", "json", "json-lines", "github", "gitlab", "sarif", "junit")
 
 __all__ = ["FORMATS", "read_source_file", "write_report", "write_statistics"]
 
@@ -55,6 +55,8 @@ def write_report(
             json_lines.write(diagnostics, stream)
         case "github":
             github.write(diagnostics, stream)
+        case "gitlab":
+            gitlab.write(diagnostics, stream, read_source=read_source)
         case "sarif":
             sarif.write(diagnostics, stream, rules=rules)
         case "junit":
