@@ -125,6 +125,23 @@ def rules_command(output_format: str) -> None:
     catalogue_table.show(catalogue().values(), output_format)
 
 
+@cli.command("server")
+@click.option("--tcp", "tcp", metavar="HOST:PORT", help="Listen on TCP instead of stdio (for debugging).")
+def server_command(tcp: str | None) -> None:
+    """Run the language server for editors (stdio by default); needs `pip install "nnlint[lsp]"`."""
+    if tcp is not None:
+        host, _, port = tcp.rpartition(":")
+        if not port.isdigit() or not 0 < int(port) < 65536:
+            raise click.BadParameter(f"expected HOST:PORT, got {tcp!r}", param_hint="--tcp")
+    try:
+        import pygls  # noqa: F401
+
+        from nnlint.server import serve
+    except ImportError:
+        raise click.ClickException('the language server needs pygls: pip install "nnlint[lsp]"') from None
+    serve(tcp)
+
+
 cli.add_command(run_command)  # runtime mode: imports torch only when it runs
 
 
