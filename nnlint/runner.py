@@ -93,7 +93,10 @@ def lint_file(path: str, selection: Selection, fix: FixRequest | None, known_has
     try:
         data = Path(path).read_bytes()
     except OSError as error:
-        message = f"cannot read file: {error.strerror or error}"
+        reason = error.strerror or str(error)
+        if os.path.islink(path) and not os.path.exists(path):
+            reason = f"dangling symlink (it points to {os.readlink(path)})"
+        message = f"cannot read file: {reason}"
         start = Location(1, 1)
         diagnostic = Diagnostic(UNREADABLE.code, UNREADABLE.name, message, path, start, start, None, UNREADABLE.url)
         return FileOutcome(path, [diagnostic] if UNREADABLE.code in selection.codes else [])
