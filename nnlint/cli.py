@@ -41,7 +41,7 @@ def _codes(value: str | None) -> tuple[str, ...] | None:
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, type=click.Path())
+@click.argument("paths", nargs=-1, type=click.Path(readable=False))  # unreadable: NN002, as in a tree
 @click.option("--select", help="Rule codes or prefixes to enable, comma-separated (e.g. NN1,NN205, ALL).")
 @click.option("--extend-select", help="Codes or prefixes to enable on top of the selection.")
 @click.option("--ignore", help="Codes or prefixes to disable.")

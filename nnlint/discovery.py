@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +18,7 @@ LINTED_SUFFIXES = (".py", ".ipynb")
 
 
 class PathError(Exception):
-    """A path given on the command line that does not exist."""
+    """A path given on the command line that cannot be linted: missing, dangling, a loop, not a file."""
 
 
 def _spec(patterns) -> pathspec.PathSpec:
@@ -72,14 +74,48 @@ def discover(paths: list[str], settings: Settings, force_exclude: bool = False) 
     exclude = _spec([*settings.exclude, *settings.extend_exclude])
     for raw in paths:
         path = Path(raw)
-        if path.is_file():
+        mode = _mode_of(raw)
+        if stat.S_ISREG(mode):
             if force_exclude and _excluded_file(path, settings.root, exclude):
                 continue
             yield path  # named explicitly: linted
-        elif path.is_dir():
+        elif stat.S_ISDIR(mode):
             yield from _walk(path, settings, exclude)
         else:
-            raise PathError(f"{raw}: no such file or directory")
+            raise PathError(f"{raw}: not a regular file ({_kind_name(mode)})")
+
+
+def _mode_of(raw: str) -> int:
+    """The file type of a path named on the command line; a PathError that says why it has none."""
+    try:
+        return os.stat(raw).st_mode
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise PathError(f"{raw}: symlink loop") from None
+        if error.errno == errno.ENOENT and os.path.islink(raw):
+            raise PathError(f"{raw}: dangling symlink (it points to {os.readlink(raw)}, which does not exist)") from None
+        if error.errno == errno.ENOENT:
+            raise PathError(f"{raw}: no such file or directory") from None
+        raise PathError(f"{raw}: {error.strerror}") from None
+
+
+def _kind_name(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a file or directory"
+
+
+def _is_regular_or_broken(path: Path) -> bool:
+    """A FIFO or socket named *.py in a tree is skipped (reading it could block); a broken link is kept so
+    that reading it reports why."""
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return True
 
 
 def _walk(top: Path, settings: Settings, exclude: pathspec.PathSpec) -> Iterator[Path]:
@@ -94,7 +130,8 @@ def _walk(top: Path, settings: Settings, exclude: pathspec.PathSpec) -> Iterator
         dirnames[:] = sorted(
             name
             for name in dirnames
-            if not excluded(here / name, True)
+            if not os.path.islink(here / name)  # never followed (os.walk's default): no loops, no escapes
+            and not excluded(here / name, True)
             and not (settings.respect_gitignore and gitignores.ignored((here / name).resolve(), True))
         )
         for name in sorted(filenames):
@@ -104,6 +141,8 @@ def _walk(top: Path, settings: Settings, exclude: pathspec.PathSpec) -> Iterator
             if excluded(path, False):
                 continue
             if settings.respect_gitignore and gitignores.ignored(path.resolve(), False):
+                continue
+            if not _is_regular_or_broken(path):
                 continue
             yield path
 
@@ -125,20 +164,20 @@ class _Excluder:
     """
 
     def __init__(self, top: Path, root: Path, spec: pathspec.PathSpec) -> None:
-        self.top = top.resolve()
+        self.top = top  # as walked: every path met lies below it by name (a symlink's target may not)
         self.spec = spec
-        self.root: Path | None = None
+        self.top_from_root: Path | None = None
         try:
-            top_from_root = self.top.relative_to(root)
+            top_from_root = top.resolve().relative_to(root)
         except ValueError:
             return
         if not (top_from_root.parts and spec.match_file(top_from_root.as_posix() + "/")):
-            self.root = root
+            self.top_from_root = top_from_root
 
     def __call__(self, path: Path, is_dir: bool) -> bool:
         suffix = "/" if is_dir else ""
-        resolved = path.resolve()
-        candidates = [resolved.relative_to(self.top).as_posix()]
-        if self.root is not None:
-            candidates.append(resolved.relative_to(self.root).as_posix())
+        below_top = path.relative_to(self.top)
+        candidates = [below_top.as_posix()]
+        if self.top_from_root is not None:
+            candidates.append((self.top_from_root / below_top).as_posix())
         return any(self.spec.match_file(candidate + suffix) for candidate in candidates)

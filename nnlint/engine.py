@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import ast
+import codecs
 import io
 import sys
 import tokenize
-import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -17,6 +16,7 @@ from nnlint.context import FileContext
 from nnlint.diagnostic import Diagnostic, Edit, Fix, Location
 from nnlint.rules import static_rules
 from nnlint.rules.base import Report, Rule, RuleInfo
+from nnlint.python_syntax import python_error
 from nnlint.rules.engine_codes import SYNTAX_ERROR, UNREADABLE
 from nnlint.suppression import parse_suppressions
 from nnlint.walk import replay_batched
@@ -42,7 +42,17 @@ def decode(data: bytes) -> str:
     return text[1:] if text.startswith("\ufeff") else text
 
 
+_WIDE_BOMS = (  # UTF-32 first: its little-endian mark begins with UTF-16's
+    (codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
+    (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16"),
+)
+
+
 def lint_bytes(path: str, data: bytes, selection: Selection) -> list[Diagnostic]:
+    wide = next((name for bom, name in _WIDE_BOMS if data.startswith(bom)), None)
+    if wide is not None:  # Python cannot read these at all; say what the file is rather than "bad cookie"
+        message = f"cannot decode file: it is {wide} text (byte-order mark); Python source must be UTF-8"
+        return _file_diagnostic(UNREADABLE, path, message, selection)
     try:
         source = decode(data)
     except (UnicodeDecodeError, LookupError, SyntaxError) as error:
@@ -58,19 +68,20 @@ def lint_source(path: str, source: str, selection: Selection) -> list[Diagnostic
 
 
 def _lint_source(path: str, source: str, selection: Selection) -> list[Diagnostic]:
+    # every file, triggered or not: a file Python rejects is reported, and never reaches libcst
+    rejected = python_error(source, path)
+    if rejected is not None:
+        if SYNTAX_ERROR.code not in selection.codes:
+            return []
+        location = Location(rejected.row, rejected.column)
+        return [_diagnostic(SYNTAX_ERROR, path, rejected.message, location, location)]
     rules = [rule for rule in selection.rules() if any(t in source for t in rule.triggers)]
     if not rules:
         return []
     try:
         module = cst.parse_module(source)
-    except cst.ParserSyntaxError:
-        if SYNTAX_ERROR.code not in selection.codes:
-            return []
-        found = _syntax_error(source)
-        if found is None:  # valid Python with a construct libcst does not support: nothing to report
-            return []
-        message, location = found
-        return [_diagnostic(SYNTAX_ERROR, path, message, location, location)]
+    except cst.ParserSyntaxError:  # valid Python with a construct libcst does not support: nothing to report
+        return []
     context = FileContext(path, source, module)
     visitors = [rule(context) for rule in rules]
     if any(visitor.get_inherited_dependencies() for visitor in visitors):
@@ -117,20 +128,6 @@ def _file_diagnostic(info: RuleInfo, path: str, message: str, selection: Selecti
 
 def _diagnostic(info, path, message, start, end, fix=None) -> Diagnostic:
     return Diagnostic(info.code, info.name, message, path, start, end, fix, info.url)
-
-
-def _syntax_error(source: str) -> tuple[str, Location] | None:
-    """Python's own wording and position (`'(' was never closed`), or None where Python accepts the code."""
-    try:
-        with warnings.catch_warnings():  # "invalid escape sequence" and the like are not ours to print
-            warnings.simplefilter("ignore")
-            ast.parse(source)
-    except SyntaxError as python_error:
-        column = max(python_error.offset or 1, 1)
-        return f"syntax error: {python_error.msg}", Location(python_error.lineno or 1, column)
-    except (ValueError, RecursionError, MemoryError) as other:  # e.g. a null byte
-        return f"syntax error: {other}", Location(1, 1)
-    return None
 
 
 def _reason(error: Exception) -> str:

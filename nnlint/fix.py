@@ -12,6 +12,7 @@ import libcst as cst
 
 from nnlint.diagnostic import Diagnostic, Fix, Location
 from nnlint.engine import Selection, lint_source
+from nnlint.python_syntax import python_error
 
 MAX_ROUNDS = 5
 
@@ -71,6 +72,9 @@ class _LineOffsets:
 
 
 def _parses(source: str) -> bool:
+    """Python accepts it (its own compiler) and libcst can parse it again for the next round."""
+    if python_error(source) is not None:
+        return False
     try:
         cst.parse_module(source)
     except (cst.ParserSyntaxError, RecursionError):

@@ -94,7 +94,10 @@ def lint_file(path: str, selection: Selection, fix: FixRequest | None, known_has
     try:
         data = Path(path).read_bytes()
     except OSError as error:
-        return FileOutcome(path, _unreadable(path, f"cannot read file: {error.strerror or error}", selection))
+        reason = error.strerror or str(error)
+        if os.path.islink(path) and not os.path.exists(path):
+            reason = f"dangling symlink (it points to {os.readlink(path)})"
+        return FileOutcome(path, _unreadable(path, f"cannot read file: {reason}", selection))
     data_hash = content_hash(data)
     if known_hash == data_hash and fix is None:
         return FileOutcome(path, [], data_hash=data_hash, same_as_cached=True)
