@@ -76,6 +76,11 @@ def check_overfit_one_batch(model: nn.Module, batch: Any, loss_fn: Callable[[Any
 def _deep_copy(model: nn.Module, optimizer) -> tuple[nn.Module, dict]:
     """A copy of the model (and of optimizer parameters that are not the model's), without gradients."""
     memo: dict = {}
+    for module in model.modules():  # hooks are shared, not copied: a bound method would drag its owner along
+        for hooks in (module._forward_pre_hooks, module._forward_hooks, module._backward_hooks,
+                      module._backward_pre_hooks):
+            for hook in hooks.values():
+                memo[id(hook)] = hook
     trainee = copy.deepcopy(model, memo)
     if optimizer is not None:
         for group in optimizer.param_groups:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from nnlint.runtime import distributed, rank_merge
 from nnlint.runtime.findings import Finding
 from nnlint.runtime.forward_watch import ForwardWatch
-from nnlint.runtime.overfit_watch import OverfitWatch
+from nnlint.runtime.first_steps import FirstStepsWatch
 from nnlint.runtime.session import RunSession, StopRun
 from nnlint.runtime.step_watch import StepWatch
 
@@ -74,7 +74,8 @@ def run_script(script: str, args: list[str], *, max_steps: int | None = None, al
     stopped = False
     forward.install()
     steps.install()
-    extras = [OverfitWatch(session)] if overfit else []
+    first_steps = FirstStepsWatch(session, overfit=overfit)
+    extras = [first_steps]
     for watch in extras:
         watch.install()
     try:
@@ -102,5 +103,5 @@ def run_script(script: str, args: list[str], *, max_steps: int | None = None, al
         else:
             findings, notes = rank_merge.gather(world_size, findings, notes)
     return RunResult(findings, notes, session.steps, rank, world_size, error, exit_status, stopped,
-                     extra={"stats": session.stats})
+                     extra={"stats": session.stats, "samples": first_steps.samples})
 

@@ -1,13 +1,16 @@
-"""In `nnlint run`: the overfit-one-batch check (NN910) on the script's first training batch.
+"""In `nnlint run`: the batches just before the net in the first training steps, and the checks on them.
 
-The first training forward of a model with parameters gives the inputs; a `LossTape` records how the script
-turns that forward's output into the loss it backpropagates; at the first optimizer step the check trains a
-copy of the model on that batch with the script's own optimizer class and hyperparameters. The hooks are
-removed once the check has run, so the rest of the script runs at full speed.
+The first training forwards of a model with parameters give the inputs exactly as the model receives them
+(after the loader, collate, augmentation and `.to(device)`); a `LossTape` records how the script turns the
+output into the loss it backpropagates, which names the targets. At each of the first optimizer steps the
+batch is checked (NN911 input-not-normalised, NN912 degenerate-batch) and a small sample kept for the report;
+at the first, the overfit check (NN910) trains a copy of the model on that batch with the script's own
+optimizer. The hooks are removed after those steps, so the rest of the script runs at full speed.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -15,6 +18,7 @@ from torch import nn
 from torch.nn.modules import module as module_hooks
 from torch.optim import optimizer as optimizer_hooks
 
+from nnlint.runtime.batch_content import class_count, input_findings, single_class_finding
 from nnlint.runtime.distributed import is_sharded, unwrap
 from nnlint.runtime.findings import Finding
 from nnlint.runtime.forward_watch import KeywordCall
@@ -25,11 +29,29 @@ from nnlint.runtime.sourceline import user_location
 from nnlint.runtime.training_step import infer_classes
 
 ATTEMPTS = 3  # training forwards whose loss could not be followed before giving up
+STEPS = 3  # training steps whose batch is checked and sampled
+SAMPLE = 16  # rows of each batch kept for the report
 
 
-class OverfitWatch:
-    def __init__(self, session: RunSession, max_steps: int = 300, target: float = 0.01):
-        self.session, self.max_steps, self.target = session, max_steps, target
+@dataclass
+class StepSample:
+    """One training step's batch as the model received it: the first SAMPLE rows, detached copies on the
+    model's device (the report moves them to the CPU when it draws them)."""
+
+    step: int
+    inputs: list[torch.Tensor]
+    targets: torch.Tensor | None
+    output: torch.Tensor | None
+    loss: float
+    batch_size: int
+    call_site: str | None
+
+
+class FirstStepsWatch:
+    def __init__(self, session: RunSession, overfit: bool = True, max_steps: int = 300, target: float = 0.01):
+        self.session, self.overfit, self.max_steps, self.target = session, overfit, max_steps, target
+        self.samples: list[StepSample] = []
+        self.classes: list = []  # per batch: (number of classes seen, the one class)
         self.depth = 0
         self.handles: list = []
         self.model: nn.Module | None = None  # the top-level module as the script calls it
@@ -61,12 +83,16 @@ class OverfitWatch:
         for handle in self.handles:
             handle.remove()
         self.handles = []
+        if not self.done:
+            self.judge_classes()
         if self._original_backward is not None:
             torch.Tensor.backward = self._original_backward
             self._original_backward = None
 
     def finish(self) -> None:
-        """Once the check ran: remove the hooks; the patched backward just passes through from now on."""
+        """After the first steps: remove the hooks; the patched backward just passes through from now on."""
+        if not self.done:
+            self.judge_classes()
         self.done = True
         if self.tape is not None:
             self.tape.stop()
@@ -82,6 +108,8 @@ class OverfitWatch:
         self.depth += 1
         if self.depth != 1:
             return
+        if self.loss is not None:
+            return  # a micro-batch of gradient accumulation: the first one of the step is kept
         if self.tape is not None and self.has_parameters(module):  # another model before backward: give up
             self.forget()
         if not torch.is_grad_enabled() or torch.is_inference_mode_enabled():
@@ -101,8 +129,9 @@ class OverfitWatch:
             known = self.parameters_known[id(module)] = any(True for _ in unwrap(module).parameters())
         return known
 
-    def keyword_call(self, module: nn.Module, args: tuple, kwargs: dict) -> None:
-        if self.session.busy or self.done or self.depth != 1 or not kwargs or not torch.is_grad_enabled():
+    def keyword_call(self, module: nn.Module, args: tuple, kwargs: dict | None = None) -> None:
+        # kwargs is None when torch calls a hook removed during this same call (as a hook without kwargs)
+        if kwargs is None or self.session.busy or self.done or self.depth != 1 or not kwargs or not torch.is_grad_enabled():
             return
         if args:
             self.inputs = (KeywordCall(unwrap(module), len(args), tuple(kwargs)), (*args, *kwargs.values()))
@@ -114,7 +143,8 @@ class OverfitWatch:
         if self.session.busy or self.done:
             return
         self.depth -= 1
-        if self.depth == 0 and module is self.model and self.inputs is not None and torch.is_grad_enabled():
+        if self.depth == 0 and module is self.model and self.inputs is not None and torch.is_grad_enabled() \
+                and self.loss is None:
             self.tape = LossTape(output)
             self.tape.start()
 
@@ -124,13 +154,14 @@ class OverfitWatch:
         self.tape, self.loss = None, None
         self.attempts += 1
         if self.attempts >= ATTEMPTS:
-            self.session.note("overfit check skipped: the loss backpropagated was not computed from the model's "
-                              "output in the first training steps")
+            if not self.samples:
+                self.session.note("overfit check and batch checks skipped: the loss backpropagated was not "
+                                  "computed from the model's output in the first training steps")
             self.finish()
 
     # -- backward and step --------------------------------------------------------------------------------
     def on_backward(self, loss: torch.Tensor) -> None:
-        if self.done or self.session.busy or self.tape is None:
+        if self.done or self.session.busy or self.tape is None or self.loss is not None:
             return
         self.tape.stop()
         if self.tape.derives(loss) or self.tape.ops:  # derived, or cut from an output the script did read
@@ -145,26 +176,66 @@ class OverfitWatch:
             self.forget()
             return
         tape, loss, inputs = self.tape, self.loss, self.inputs
-        self.finish()
-        self.run_check(optimizer, tape, loss, inputs)
+        self.tape, self.loss = None, None
+        self.session.busy = True
+        try:
+            self.sample(tape, loss, inputs)
+            if self.overfit and len(self.samples) == 1:
+                self.run_overfit(optimizer, tape, loss, inputs)
+        finally:
+            self.session.busy = False
+        if len(self.samples) >= STEPS:
+            self.finish()
 
-    def run_check(self, optimizer, tape: LossTape, loss: torch.Tensor, inputs: Any) -> None:
+    def sample(self, tape: LossTape, loss: torch.Tensor, inputs: Any) -> None:
+        """Check this step's batch and keep its first rows."""
+        leaves = inputs[1] if isinstance(inputs, tuple) and len(inputs) == 2 and isinstance(inputs[0], KeywordCall) \
+            else (list(inputs.values()) if isinstance(inputs, dict) else
+                  list(inputs) if isinstance(inputs, tuple) else [inputs])
+        tensors = [leaf for leaf in leaves if isinstance(leaf, torch.Tensor) and leaf.dim() > 0]
+        if not tensors:
+            return
+        size = tensors[0].shape[0]
+        output = tape.roots[0] if len(tape.roots) == 1 else None
+        targets = _targets(tape, output, size)
+        with torch.no_grad():
+            for finding in input_findings(tensors[0]):
+                self.session.add(Finding(finding.code, finding.message, location=self.call_site),
+                                 key=(finding.code,))
+            self.classes.append(class_count(targets, output if isinstance(output, torch.Tensor) else None))
+            keep = [t[:SAMPLE].detach().clone() for t in tensors if t.shape[0] == size]
+            self.samples.append(StepSample(
+                self.session.steps + 1, keep, targets[:SAMPLE].detach().clone() if targets is not None else None,
+                output[:SAMPLE].detach().clone() if isinstance(output, torch.Tensor) and output.dim() > 0 else None,
+                float(loss.detach()) if loss.numel() == 1 else float("nan"), size, self.call_site))
+
+    def judge_classes(self) -> None:
+        finding = single_class_finding(self.classes)
+        if finding is not None:
+            self.session.add(Finding(finding.code, finding.message,
+                                     location=self.samples[0].call_site if self.samples else None))
+
+    def run_overfit(self, optimizer, tape: LossTape, loss: torch.Tensor, inputs: Any) -> None:
         model = unwrap(self.model)
         if isinstance(inputs, tuple) and len(inputs) == 2 and isinstance(inputs[0], KeywordCall):
             model, inputs = inputs
         output = tape.roots[0] if len(tape.roots) == 1 else None
         labels = next((t for t in tape.constants() if output is not None and infer_classes(output, t)), None)
-        self.session.busy = True
         try:
             report = check_overfit_one_batch(model, (inputs, labels), lambda out, _: tape.replay(out, loss),
                                              optimizer=optimizer, max_steps=self.max_steps, target=self.target)
         except Exception as error:  # a model that cannot be copied or replayed: a note, never a crash
             self.session.note(f"overfit check skipped: {type(error).__name__}: {error}")
             return
-        finally:
-            self.session.busy = False
         self.session.stats["overfit_one_batch"] = report.stats
         for note in report.notes:
             self.session.note(note)
         for finding in report.findings:
             self.session.add(Finding(finding.code, finding.message, location=self.call_site))
+
+
+def _targets(tape: LossTape, output: Any, size: int) -> torch.Tensor | None:
+    """What the loss compared the output with: class labels first, else any batch-sized tensor it read."""
+    candidates = [t for t in tape.constants() if t.dim() > 0 and t.shape[0] == size]
+    labels = [t for t in candidates if isinstance(output, torch.Tensor) and infer_classes(output, t)]
+    return (labels or candidates or [None])[0]
