@@ -12,12 +12,14 @@ if TYPE_CHECKING:
     from nnlint.runtime.batch_check import check_batch_independence
     from nnlint.runtime.causality import check_causality
     from nnlint.runtime.findings import Finding, Report
+    from nnlint.runtime.overfit import check_overfit_one_batch
     from nnlint.runtime.training_step import check_training_step
 
 _EXPORTS = {
     "check_batch_independence": "nnlint.runtime.batch_check",
     "check_causality": "nnlint.runtime.causality",
     "check_training_step": "nnlint.runtime.training_step",
+    "check_overfit_one_batch": "nnlint.runtime.overfit",
     "Finding": "nnlint.runtime.findings",
     "Report": "nnlint.runtime.findings",
 }

@@ -14,6 +14,11 @@ RUNTIME_RULES: tuple[RuleInfo, ...] = (
     RuleInfo("NN907", "lr-collapsed", "The learning rate fell below 1% of its peak in the first half", None, True),
     RuleInfo("NN908", "non-finite", "A loss, gradient or output is NaN or infinite", None, True),
     RuleInfo("NN909", "output-ignores-input", "The model's output does not depend on its input", None, True),
+    RuleInfo("NN910", "cannot-overfit-one-batch", "The model cannot drive the loss to ~0 on a single batch", None, True),
+    RuleInfo("NN911", "input-not-normalised", "Image inputs reach the network unnormalised (0-255 or far off)", None,
+             True),
+    RuleInfo("NN912", "degenerate-batch", "A training batch holds one class only, or repeated samples", None, True),
+    RuleInfo("NN913", "exploding-gradients", "The loss or gradient norm grows by orders of magnitude", None, True),
 )
 
 RUNTIME_RULES_BY_CODE: dict[str, RuleInfo] = {rule.code: rule for rule in RUNTIME_RULES}

@@ -13,6 +13,7 @@ import sys
 import click
 
 from nnlint.report import FORMATS, read_source_file
+from nnlint.runtime.costs import check_costs
 
 MACHINE_FORMATS = {"json", "json-lines", "sarif", "junit", "github"}
 
@@ -34,10 +35,12 @@ def _fail(message: str) -> None:
 @click.option("--allow", multiple=True, metavar="MODULE",
               help="A module that mixes samples on purpose: class name or qualified name (repeatable).")
 @click.option("--no-batch-check", is_flag=True, help="Do not run the batch-independence check on first forwards.")
+@click.option("--no-overfit-check", is_flag=True,
+              help="Do not train a copy of the model on the first batch (NN910).")
 @click.option("--color/--no-color", default=None, help="Colour the human formats (default: when a terminal).")
 def run_command(script: str, script_args: tuple[str, ...], max_steps: int | None, output_format: str,
                 output_file: str | None, exit_zero: bool, allow: tuple[str, ...], no_batch_check: bool,
-                color: bool | None) -> None:
+                color: bool | None, no_overfit_check: bool = False) -> None:
     """Run SCRIPT (with ARGS after --) under instrumentation and report what went wrong at runtime.
 
     On the first training forward of each model it proves batch independence (NN901); it watches optimizer
@@ -58,7 +61,8 @@ def run_command(script: str, script_args: tuple[str, ...], max_steps: int | None
 
     quiet_stdout = output_format in MACHINE_FORMATS and output_file is None
     result = run_script(script, list(script_args), max_steps=max_steps, allow=tuple(allow),
-                        batch_check=not no_batch_check, script_stdout=sys.stderr if quiet_stdout else None)
+                        batch_check=not no_batch_check, script_stdout=sys.stderr if quiet_stdout else None,
+                        overfit=not no_overfit_check)
     if result.world_size > 1 and result.rank != 0:
         return  # rank 0 reports for the whole job
     for note in result.notes:
@@ -66,6 +70,9 @@ def run_command(script: str, script_args: tuple[str, ...], max_steps: int | None
     stopped = f" (stopped after --max-steps {max_steps})" if result.stopped else ""
     ranks = f" on each of {result.world_size} ranks" if result.world_size > 1 else ""
     click.echo(f"nnlint: watched {result.steps} optimizer step(s){ranks}{stopped}", err=True)
+    cost = check_costs(result.extra.get("stats", {}))
+    if cost:
+        click.echo(f"nnlint: checks cost {cost}", err=True)
     if result.error:
         click.echo(result.error.rstrip(), err=True)
         click.echo(f"nnlint: error: {script} raised before finishing; findings so far are reported", err=True)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from nnlint.runtime import distributed, rank_merge
 from nnlint.runtime.findings import Finding
 from nnlint.runtime.forward_watch import ForwardWatch
+from nnlint.runtime.first_steps import FirstStepsWatch
 from nnlint.runtime.session import RunSession, StopRun
 from nnlint.runtime.step_watch import StepWatch
 
@@ -62,7 +63,7 @@ def _end_distributed() -> None:
 
 
 def run_script(script: str, args: list[str], *, max_steps: int | None = None, allow: tuple = (),
-               batch_check: bool = True, script_stdout=None) -> RunResult:
+               batch_check: bool = True, script_stdout=None, overfit: bool = True) -> RunResult:
     world_size = distributed.world_size()
     rank = distributed.rank()
     session = RunSession(max_steps=max_steps, allow=allow, batch_check=batch_check,
@@ -73,6 +74,10 @@ def run_script(script: str, args: list[str], *, max_steps: int | None = None, al
     stopped = False
     forward.install()
     steps.install()
+    first_steps = FirstStepsWatch(session, overfit=overfit)
+    extras = [first_steps]
+    for watch in extras:
+        watch.install()
     try:
         with _as_main(script, args), redirect_stdout(script_stdout or sys.stdout):
             runpy.run_path(script, run_name="__main__")
@@ -84,6 +89,8 @@ def run_script(script: str, args: list[str], *, max_steps: int | None = None, al
     except Exception as raised:
         error = _user_traceback(raised)
     finally:
+        for watch in reversed(extras):
+            watch.uninstall()
         forward.uninstall()
         steps.uninstall()
     steps.finish()
@@ -95,5 +102,6 @@ def run_script(script: str, args: list[str], *, max_steps: int | None = None, al
             rank_merge.publish(rank, findings, notes)
         else:
             findings, notes = rank_merge.gather(world_size, findings, notes)
-    return RunResult(findings, notes, session.steps, rank, world_size, error, exit_status, stopped)
+    return RunResult(findings, notes, session.steps, rank, world_size, error, exit_status, stopped,
+                     extra={"stats": session.stats, "samples": first_steps.samples})
 

@@ -22,6 +22,7 @@ class RunSession:
     findings: list[Finding] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     steps: int = 0
+    stats: dict = field(default_factory=dict)  # what each automatic check cost, by check
     busy: bool = False  # True while a check runs the model itself: the watchers must not see that
     _seen: set = field(default_factory=set)
 

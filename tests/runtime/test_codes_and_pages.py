@@ -15,11 +15,13 @@ REPO = Path(__file__).resolve().parents[2]
 SECTIONS = ["## What it flags", "## Why it matters", "## Example", "## Fix"]
 
 
-def test_codes_are_nn901_to_nn909_with_stable_names():
+def test_codes_are_nn901_to_nn913_with_stable_names():
     assert [(r.code, r.name) for r in RUNTIME_RULES] == [
         ("NN901", "batch-mixing"), ("NN902", "causality-leak"), ("NN903", "loss-at-init"),
         ("NN904", "dead-parameter"), ("NN905", "grad-not-zeroed"), ("NN906", "eval-in-train-mode"),
-        ("NN907", "lr-collapsed"), ("NN908", "non-finite"), ("NN909", "output-ignores-input")]
+        ("NN907", "lr-collapsed"), ("NN908", "non-finite"), ("NN909", "output-ignores-input"),
+        ("NN910", "cannot-overfit-one-batch"), ("NN911", "input-not-normalised"), ("NN912", "degenerate-batch"),
+        ("NN913", "exploding-gradients")]
     assert all(r.group == "runtime" and r.fix is None for r in RUNTIME_RULES)
 
 
@@ -29,7 +31,7 @@ def test_codes_and_command_import_without_torch():
             "print(len(nnlint.runtime.codes.RUNTIME_RULES))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "9"
+    assert out.stdout.strip() == "13"
 
 
 def test_run_without_torch_is_one_line_and_exit_2(tmp_path):
