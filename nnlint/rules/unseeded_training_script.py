@@ -9,6 +9,7 @@ import libcst as cst
 from nnlint.facts.calls import string
 from nnlint.facts.imports import dotted
 from nnlint.facts.loops import BACKWARD, STEPS, Event, Loop, training_loops
+from nnlint.facts.modules import module_classes, nn_class
 from nnlint.rules.base import Rule
 
 _TORCH_SEEDERS = frozenset(
@@ -25,6 +26,10 @@ _TORCH_SEEDERS = frozenset(
 _NOT_TORCH_PREFIXES = ("random.", "numpy.", "tensorflow.", "jax.")
 _NOT_SEEDING = frozenset({"torch.seed", "torch.random.seed", "torch.cuda.seed", "torch.cuda.seed_all"})
 _SEED_NAME = re.compile(r"seed", re.I)
+_MODEL_BUILDER = re.compile(
+    r"^(torchvision\.models|timm\.|transformers\.)|from_pretrained$|(build|make|create|get)_?(model|net|optim)", re.I
+)
+_RANDOM_DATA = frozenset(f"torch.{name}" for name in ("rand", "randn", "randint", "rand_like", "randn_like"))
 _DEPTH = 3
 
 MESSAGE = (
@@ -60,6 +65,8 @@ class UnseededTrainingScript(Rule):
         trainers = [loop for loop in loops.loops if loop.trains]
         if not trainers or any(self._seeds(call, 0) for call in self.seed_calls):
             return
+        if not self._builds_model_or_optimizer() or self._trains_on_random_tensors(trainers):
+            return  # a fragment of someone's loop, or a demo whose data is noise anyway
         if self.main_guard is not None:
             self.report(self.main_guard.test, MESSAGE)
         elif self._runs_at_import(trainers):
@@ -74,6 +81,31 @@ class UnseededTrainingScript(Rule):
             return self.facts.call_name(call) is None or not self.facts.call_name(call).startswith("torch.")
         inside = [c for c in self.seed_calls if helper in self.facts.ancestors(c)]
         return depth < _DEPTH and any(self._seeds(c, depth + 1) for c in inside)
+
+    def _builds_model_or_optimizer(self) -> bool:
+        """A fragment that only shows the loop (model, optimizer and data come from elsewhere) is no script."""
+        classes = module_classes(self.facts)
+        for node in self.facts.nodes():
+            if not isinstance(node, cst.Call):
+                continue
+            qualified = self.facts.call_name(node) or ""
+            layer = nn_class(self.facts, node)
+            if qualified.startswith("torch.optim.") and ".lr_scheduler." not in qualified:
+                return True
+            if layer is not None and not layer.endswith("Loss") or dotted(node.func) in classes:
+                return True
+            if _MODEL_BUILDER.search(qualified or dotted(node.func) or ""):
+                return True
+        return False
+
+    def _trains_on_random_tensors(self, trainers: list[Loop]) -> bool:
+        """Every training loop counts steps (no loader) and the file's data is `torch.randn(...)` noise."""
+        if any(loop.is_batch_loop or any(a.is_batch_loop for a in loop.ancestors()) for loop in trainers):
+            return False
+        return any(
+            isinstance(node, cst.Call) and (self.facts.call_name(node) or "") in _RANDOM_DATA
+            for node in self.facts.nodes()
+        )
 
     def _runs_at_import(self, trainers: list[Loop]) -> bool:
         """A training loop at the top level, or a top-level call to a function of this file that trains."""
