@@ -100,7 +100,7 @@ class UnseededTrainingScript(Rule):
 
     def _trains_on_random_tensors(self, trainers: list[Loop]) -> bool:
         """Every training loop counts steps (no loader) and the file's data is `torch.randn(...)` noise."""
-        if any(loop.is_batch_loop or any(a.is_batch_loop for a in loop.ancestors()) for loop in trainers):
+        if not all(_counts_steps(loop) and all(_counts_steps(a) for a in loop.ancestors()) for loop in trainers):
             return False
         return any(
             isinstance(node, cst.Call) and (self.facts.call_name(node) or "") in _RANDOM_DATA
@@ -119,6 +119,14 @@ class UnseededTrainingScript(Rule):
                 if helper is not None and _trains(loops.scope_events(helper)):
                     return True
         return False
+
+
+def _counts_steps(loop: Loop) -> bool:
+    """`while step < n` or `for i in range(n)`: no data is iterated."""
+    if isinstance(loop.node, cst.While):
+        return True
+    iterable = loop.iterable
+    return isinstance(iterable, cst.Call) and dotted(iterable.func) == "range"
 
 
 def _seeds_something_else(call: cst.Call, qualified: str | None) -> bool:
