@@ -9,7 +9,7 @@ import libcst as cst
 from nnlint.facts.calls import string
 from nnlint.facts.imports import dotted
 from nnlint.facts.loops import BACKWARD, STEPS, Event, Loop, training_loops
-from nnlint.facts.modules import module_classes, nn_class
+from nnlint.facts.script_kind import builds_model_or_optimizer, trains_on_random_tensors
 from nnlint.rules.base import Rule
 
 _TORCH_SEEDERS = frozenset(
@@ -26,10 +26,6 @@ _TORCH_SEEDERS = frozenset(
 _NOT_TORCH_PREFIXES = ("random.", "numpy.", "tensorflow.", "jax.")
 _NOT_SEEDING = frozenset({"torch.seed", "torch.random.seed", "torch.cuda.seed", "torch.cuda.seed_all"})
 _SEED_NAME = re.compile(r"seed", re.I)
-_MODEL_BUILDER = re.compile(
-    r"^(torchvision\.models|timm\.|transformers\.)|from_pretrained$|(build|make|create|get)_?(model|net|optim)", re.I
-)
-_RANDOM_DATA = frozenset(f"torch.{name}" for name in ("rand", "randn", "randint", "rand_like", "randn_like"))
 _DEPTH = 3
 
 MESSAGE = (
@@ -65,7 +61,7 @@ class UnseededTrainingScript(Rule):
         trainers = [loop for loop in loops.loops if loop.trains]
         if not trainers or any(self._seeds(call, 0) for call in self.seed_calls):
             return
-        if not self._builds_model_or_optimizer() or self._trains_on_random_tensors(trainers):
+        if not builds_model_or_optimizer(self.facts) or trains_on_random_tensors(self.facts):
             return  # a fragment of someone's loop, or a demo whose data is noise anyway
         if self.main_guard is not None:
             self.report(self.main_guard.test, MESSAGE)
@@ -82,31 +78,6 @@ class UnseededTrainingScript(Rule):
         inside = [c for c in self.seed_calls if helper in self.facts.ancestors(c)]
         return depth < _DEPTH and any(self._seeds(c, depth + 1) for c in inside)
 
-    def _builds_model_or_optimizer(self) -> bool:
-        """A fragment that only shows the loop (model, optimizer and data come from elsewhere) is no script."""
-        classes = module_classes(self.facts)
-        for node in self.facts.nodes():
-            if not isinstance(node, cst.Call):
-                continue
-            qualified = self.facts.call_name(node) or ""
-            layer = nn_class(self.facts, node)
-            if qualified.startswith("torch.optim.") and ".lr_scheduler." not in qualified:
-                return True
-            if layer is not None and not layer.endswith("Loss") or dotted(node.func) in classes:
-                return True
-            if _MODEL_BUILDER.search(qualified or dotted(node.func) or ""):
-                return True
-        return False
-
-    def _trains_on_random_tensors(self, trainers: list[Loop]) -> bool:
-        """Every training loop counts steps (no loader) and the file's data is `torch.randn(...)` noise."""
-        if not all(_counts_steps(loop) and all(_counts_steps(a) for a in loop.ancestors()) for loop in trainers):
-            return False
-        return any(
-            isinstance(node, cst.Call) and (self.facts.call_name(node) or "") in _RANDOM_DATA
-            for node in self.facts.nodes()
-        )
-
     def _runs_at_import(self, trainers: list[Loop]) -> bool:
         """A training loop at the top level, or a top-level call to a function of this file that trains."""
         if any(self.facts.enclosing_function(loop.node) is None for loop in trainers):
@@ -119,14 +90,6 @@ class UnseededTrainingScript(Rule):
                 if helper is not None and _trains(loops.scope_events(helper)):
                     return True
         return False
-
-
-def _counts_steps(loop: Loop) -> bool:
-    """`while step < n` or `for i in range(n)`: no data is iterated."""
-    if isinstance(loop.node, cst.While):
-        return True
-    iterable = loop.iterable
-    return isinstance(iterable, cst.Call) and dotted(iterable.func) == "range"
 
 
 def _seeds_something_else(call: cst.Call, qualified: str | None) -> bool:
