@@ -1,0 +1,28 @@
+"""The kind of short script people post when "the model does not learn" — each bug a rule of its own.
+
+Static mode:  nnlint examples/forum.py --select ALL
+"""
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Scorer(nn.Module):
+    """Ten-class classifier that ends in a sigmoid."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(784, 10)
+        self.out = nn.Sigmoid()
+
+    def forward(self, x):
+        return self.out(self.fc(x))
+
+
+scorer = Scorer()
+criterion = nn.CrossEntropyLoss()
+
+
+def scorer_loss(x, y):
+    return criterion(scorer(x), y)  # NN207: cross-entropy on sigmoid scores
