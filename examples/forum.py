@@ -26,3 +26,8 @@ criterion = nn.CrossEntropyLoss()
 
 def scorer_loss(x, y):
     return criterion(scorer(x), y)  # NN207: cross-entropy on sigmoid scores
+
+
+def tagging_loss(tagger, images, tags):
+    probs = F.softmax(tagger(images), dim=1)
+    return F.binary_cross_entropy(probs, tags)  # NN208: multi-label targets, competing outputs
