@@ -31,3 +31,9 @@ def scorer_loss(x, y):
 def tagging_loss(tagger, images, tags):
     probs = F.softmax(tagger(images), dim=1)
     return F.binary_cross_entropy(probs, tags)  # NN208: multi-label targets, competing outputs
+
+
+def distillation_loss(student_logits, teacher_logits, T=4.0):
+    student = F.softmax(student_logits / T, dim=1)
+    teacher = F.softmax(teacher_logits / T, dim=1)
+    return F.kl_div(student, teacher, reduction="batchmean")  # NN209: input must be log-probabilities
