@@ -44,3 +44,14 @@ spam_head = nn.Linear(300, 1)
 
 def spam_loss(features, is_spam):
     return F.cross_entropy(spam_head(features), is_spam)  # NN210: softmax over one unit is always 1
+
+
+def train(model, trainloader, epochs=10):
+    criterion = nn.CrossEntropyLoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    for epoch in range(epochs):
+        for inputs, labels in trainloader:
+            optimizer.zero_grad()
+            loss = criterion(model(inputs), labels)
+            loss.backward  # the parentheses are missing
+            optimizer.step()  # NN307: no backward ran
