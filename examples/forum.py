@@ -55,3 +55,13 @@ def train(model, trainloader, epochs=10):
             loss = criterion(model(inputs), labels)
             loss.backward  # the parentheses are missing
             optimizer.step()  # NN307: no backward ran
+
+
+def regression_step(model, x, y, optimizer):
+    preds = model(x)
+    mse = ((preds.detach().numpy() - y) ** 2).mean()
+    loss = torch.tensor(mse)  # NN308: a copy of a number, with no path back to the weights
+    loss.requires_grad = True  # NN308: silences the error, still learns nothing
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
