@@ -65,3 +65,8 @@ def regression_step(model, x, y, optimizer):
     optimizer.zero_grad()
     loss.backward()
     optimizer.step()
+
+
+def make_trainloader(trainset):
+    trainloader = torch.utils.data.DataLoader(trainset, batch_size=32)  # NN404: same order every epoch
+    return trainloader
