@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from nnlint.facts.imports import ImportTable, dotted
+from nnlint.facts.vocabulary import assume_torch_names
 from nnlint.walk import walk
 
 Scope = cst.Module | cst.FunctionDef | cst.Lambda
@@ -87,6 +88,7 @@ class Facts:
         self._attributes: dict[cst.ClassDef, dict[str, list[Binding]]] = defaultdict(lambda: defaultdict(list))
         collector = _Collector(self)
         walk(module, collector.on_visit, collector.on_leave)
+        assume_torch_names(self.imports, list(self._order))
 
     # names -----------------------------------------------------------------
     def qualified_name(self, expr: cst.BaseExpression) -> str | None:

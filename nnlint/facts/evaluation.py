@@ -21,7 +21,7 @@ from nnlint.facts.imports import dotted
 from nnlint.facts.loops import BACKWARD, EVAL_MODE, LOADER_LIKE, STEPS, Loop, training_loops
 
 _EVAL_FUNCTION = re.compile(r"(^|_)(eval|evaluate|evaluation|validate|validation|valid|val)(_|$)", re.I)
-_MODEL_LIKE = re.compile(r"model|net|encoder|decoder|backbone|classifier|detector", re.I)
+MODEL_LIKE = re.compile(r"model|net|encoder|decoder|backbone|classifier|detector", re.I)
 # Gradients on purpose: saliency maps, adversarial examples, test-time training.
 _WANTS_GRAD = frozenset({"grad", "requires_grad_", "enable_grad", "set_grad_enabled", "backward", "vjp", "jvp"})
 _CALLER_DEPTH = 3
@@ -81,7 +81,7 @@ def _is_evaluation(facts: Facts, loop: Loop) -> bool:
     if any(_wants_grad(call) for call in calls):
         return False
     names = [dotted(call.func) or "" for call in calls]
-    return any(_MODEL_LIKE.search(n.removeprefix("self.")) for n in names)
+    return any(MODEL_LIKE.search(n.removeprefix("self.")) for n in names)
 
 
 def _wants_grad(expr: cst.BaseExpression) -> bool:

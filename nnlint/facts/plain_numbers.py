@@ -12,7 +12,7 @@ from nnlint.facts.calls import number
 from nnlint.facts.collector import Facts
 from nnlint.facts.imports import dotted
 from nnlint.facts.loops import training_loops
-from nnlint.facts.losses import is_detached
+from nnlint.facts.losses import is_detached, is_loss
 
 _DEPTH = 3
 
@@ -47,7 +47,11 @@ def _is_plain_number(facts: Facts, value: cst.BaseExpression, at: cst.CSTNode, d
     if is_detached(value) or number(value) is not None or _is_len(value):
         return True
     if isinstance(value, cst.BinaryOperation):
-        return all(_is_plain_number(facts, side, at, depth + 1) for side in (value.left, value.right))
+        # `running_loss / n`, `total / (i + 1)`: a float stays a float whatever unknown count divides it,
+        # unless the other side is itself a loss tensor (`loss.item() * other_loss`).
+        sides = (value.left, value.right)
+        plain = [_is_plain_number(facts, side, at, depth + 1) for side in sides]
+        return any(plain) and not any(is_loss(facts, s, at) for s, p in zip(sides, plain) if not p)
     if isinstance(value, (cst.Name, cst.Attribute)):
         return any(_is_plain_number(facts, v, at, depth + 1) for v in bound_values(facts, value, at))
     loops = training_loops(facts)

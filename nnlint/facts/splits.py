@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import re
 
-_EVAL = re.compile(r"(^|_)(val|valid|validation|eval|evaluation|test|testing|dev|holdout|heldout)(_|$|\d)", re.I)
-_TRAIN = re.compile(r"(^|_)(train|training|trn)(_|$|\d)", re.I)
+# Forum spellings glue the split to the data word: `trainloader`, `testset`, `valloader`, `evaldata`.
+_DATA_WORD = r"loader|dataloader|set|dataset|data|dl|ds|iter|batches|samples"
+_EVAL = re.compile(
+    rf"(^|_)(val|valid|validation|eval|evaluation|test|testing|dev|holdout|heldout)(_|$|\d|{_DATA_WORD})", re.I
+)
+_TRAIN = re.compile(rf"(^|_)(train|training|trn)(_|$|\d|{_DATA_WORD})", re.I)
 
 
 def split_of(identifier: str) -> str | None:

@@ -1,17 +1,19 @@
-"""NN504: Adam/AdamW started with a learning rate of 1e-2 or more, far above the range where Adam is safe."""
+"""NN504: Adam/AdamW started at lr >= 0.1 (an SGD learning rate), far above the range where Adam is safe."""
 
 from __future__ import annotations
 
 import libcst as cst
 
 from nnlint.facts.calls import argument, number
+from nnlint.facts.script_kind import trains_on_random_tensors
 from nnlint.rules.base import Rule
 
 _ADAMS = frozenset(
     f"torch.optim.{path}"
     for path in ("Adam", "AdamW", "adam.Adam", "adamw.AdamW")
 )
-_HIGH = 1e-2
+# 1e-2 is a tuned choice in small RL agents, GCNs and tutorials; 0.1 and up is SGD's rate copied over.
+_HIGH = 0.1
 
 MESSAGE = (
     "`{name}` with lr={lr} is far above Adam's safe range and tends to diverge or stall; "
@@ -22,15 +24,15 @@ MESSAGE = (
 class AdamHighLr(Rule):
     code = "NN504"
     name = "adam-high-lr"
-    summary = "Adam/AdamW with a literal learning rate of 1e-2 or more (the recipe's default is 3e-4)"
+    summary = "Adam/AdamW with a literal learning rate of 0.1 or more (the recipe's default is 3e-4)"
     triggers = ("Adam",)
-    # Off by default: some well-tuned recipes use Adam at 1e-2 (GCN on Cora, optimising input tensors).
+    # Off by default: on the public training code measured it found nothing to confirm it (docs/precision.md).
     default_enabled = False
 
     def visit_Call(self, node: cst.Call) -> None:
         qualified = self.facts.call_name(node)
-        if qualified not in _ADAMS:
-            return
+        if qualified not in _ADAMS or trains_on_random_tensors(self.facts):
+            return  # a parallelism demo stepping on noise has no accuracy to lose
         lr = self._literal_lr(argument(node, 1, "lr"), node)
         if lr is not None and lr >= _HIGH:
             self.report(node, MESSAGE.format(name=qualified.rsplit(".", 1)[-1], lr=f"{lr:g}"))

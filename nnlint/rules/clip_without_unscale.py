@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from nnlint.facts.loops import CLIP, SCALER_SCALE, SCALER_STEP, SCALER_UNSCALE, training_loops
+from nnlint.facts.loops import CLIP, SCALER_SCALE, SCALER_STEP, SCALER_UNSCALE, STEPS, Event, training_loops
 from nnlint.rules.base import Rule
 
 MESSAGE = (
@@ -23,8 +23,13 @@ class ClipWithoutUnscale(Rule):
         for loop in training_loops(self.facts).loops:
             if not loop.has(SCALER_STEP):
                 continue
-            scales, unscales = loop.of(SCALER_SCALE), loop.of(SCALER_UNSCALE)
+            scales, unscales, steps = loop.of(SCALER_SCALE), loop.of(SCALER_UNSCALE), loop.of(*STEPS)
             for clip in loop.of(CLIP):
-                scaled = any(scale.may_precede(clip) for scale in scales)
+                scaled = any(scale.may_precede(clip) and not _stepped_between(scale, clip, steps) for scale in scales)
                 if scaled and not clip.in_handler and not any(u.may_precede(clip) for u in unscales):
                     self.report(clip.node, MESSAGE)
+
+
+def _stepped_between(scale: Event, clip: Event, steps: list[Event]) -> bool:
+    """A step consumed the scaled gradients before the clip: `run_batch(train)` then `run_batch(eval)`."""
+    return any(scale.position < step.position < clip.position for step in steps)

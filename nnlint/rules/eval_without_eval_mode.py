@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import libcst as cst
 
-from nnlint.facts.evaluation import established, evaluation_loops, sets_eval_mode
+from nnlint.facts.evaluation import MODEL_LIKE, established, evaluation_loops, sets_eval_mode
+from nnlint.facts.imports import dotted
+from nnlint.facts.loops import Loop, training_loops
+from nnlint.facts.mode_layers import switches_mode
 from nnlint.rules.base import Rule
 
 MESSAGE = (
@@ -22,4 +25,11 @@ class EvalWithoutEvalMode(Rule):
     def visit_Module(self, node: cst.Module) -> None:
         for loop in evaluation_loops(self.facts):
             if not established(self.facts, loop.node, lambda at: sets_eval_mode(self.facts, at)):
-                self.report(loop.node, MESSAGE.format(loader=loop.iterable_name))
+                if self._mode_matters(loop):
+                    self.report(loop.node, MESSAGE.format(loader=loop.iterable_name))
+
+    def _mode_matters(self, loop: Loop) -> bool:
+        """Some model the loop runs may have dropout or batch statistics (or is defined out of sight)."""
+        calls = training_loops(self.facts).calls_within(loop.node.body)
+        models = [call.func for call in calls if MODEL_LIKE.search((dotted(call.func) or "").removeprefix("self."))]
+        return not models or any(switches_mode(self.facts, model, loop.node) for model in models)

@@ -9,6 +9,7 @@ import libcst as cst
 from nnlint.facts.calls import string
 from nnlint.facts.imports import dotted
 from nnlint.facts.loops import BACKWARD, STEPS, Event, Loop, training_loops
+from nnlint.facts.script_kind import builds_model_or_optimizer, trains_on_random_tensors
 from nnlint.rules.base import Rule
 
 _TORCH_SEEDERS = frozenset(
@@ -60,6 +61,8 @@ class UnseededTrainingScript(Rule):
         trainers = [loop for loop in loops.loops if loop.trains]
         if not trainers or any(self._seeds(call, 0) for call in self.seed_calls):
             return
+        if not builds_model_or_optimizer(self.facts) or trains_on_random_tensors(self.facts):
+            return  # a fragment of someone's loop, or a demo whose data is noise anyway
         if self.main_guard is not None:
             self.report(self.main_guard.test, MESSAGE)
         elif self._runs_at_import(trainers):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from nnlint.facts.loops import BACKWARD, STEPS, ZERO_GRAD, Loop, training_loops
+from nnlint.facts.loops import BACKWARD, STEPS, ZERO_GRAD, Event, Loop, training_loops
 from nnlint.rules.base import Rule
 
 MESSAGE = (
@@ -24,8 +24,15 @@ class ZeroGradMissing(Rule):
             # The innermost loop that trains owns the step; zeroing anywhere in it (helpers too) is enough.
             if not loop.trains or any(child.trains for child in loop.children) or loop.has(ZERO_GRAD):
                 continue
-            if not self._optimizer_built_each_iteration(loop):
-                self.report(loop.of(BACKWARD)[0].node, MESSAGE)
+            local = [event for event in loop.of(BACKWARD) if not self._distributed(event)]
+            if local and not self._optimizer_built_each_iteration(loop):
+                self.report(local[0].node, MESSAGE)
+
+    def _distributed(self, backward: Event) -> bool:
+        """`dist_autograd.backward(context_id, [loss])`: its gradients live in a fresh context per iteration."""
+        node = backward.node
+        name = self.facts.call_name(node) if isinstance(node, cst.Call) else None
+        return (name or "").startswith("torch.distributed.autograd.")
 
     def _optimizer_built_each_iteration(self, loop: Loop) -> bool:
         """`opt = SGD(...); opt.step()` inside the loop: a one-off numeric check, not a training loop."""

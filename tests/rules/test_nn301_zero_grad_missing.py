@@ -183,3 +183,36 @@ def test_optimizer_built_anew_each_iteration_is_a_one_off_check():
                 optimizer.step()
     """
     assert findings(source, "NN301") == []
+
+
+def test_distributed_autograd_context_has_nothing_to_zero():
+    # RPC training: each iteration's gradients live in its own `dist_autograd.context()`, and
+    # `DistributedOptimizer.step(context_id)` reads them from there.
+    source = """
+        import torch.distributed.autograd as dist_autograd
+        from torch.distributed.optim import DistributedOptimizer
+
+        def run_trainer(model, data, opt):
+            for epoch in range(10):
+                for x, y in data:
+                    with dist_autograd.context() as context_id:
+                        loss = model(x).sum()
+                        dist_autograd.backward(context_id, [loss])
+                        opt.step(context_id)
+    """
+    assert findings(source, "NN301") == []
+
+
+def test_local_backward_next_to_a_distributed_one_is_still_flagged():
+    source = """
+        import torch.distributed.autograd as dist_autograd
+
+        def run_trainer(model, data, opt, aux_model, aux_opt):
+            for x, y in data:
+                with dist_autograd.context() as context_id:
+                    dist_autograd.backward(context_id, [model(x).sum()])
+                    opt.step(context_id)
+                aux_model(x).sum().backward()
+                aux_opt.step()
+    """
+    assert findings(source, "NN301") == [(9, 9)]

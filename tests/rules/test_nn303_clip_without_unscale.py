@@ -172,3 +172,59 @@ def test_accelerate_clip_which_unscales_itself_is_clean():
                     optimizer.zero_grad()
     """
     assert findings(source, "NN303") == []
+
+
+def test_non_amp_branch_of_a_helper_called_twice_per_epoch_is_clean():
+    # minGPT-ddp's trainer: the same step helper runs for the train and the eval loader in one epoch; the
+    # AMP branch clips scaled gradients (flagged), the plain branch clips real ones (clean).
+    source = """
+        import torch
+
+        class Trainer:
+            def _run_batch(self, source, targets, train=True):
+                _, loss = self.model(source, targets)
+                if train:
+                    self.optimizer.zero_grad(set_to_none=True)
+                    if self.config.use_amp:
+                        self.scaler.scale(loss).backward()
+                        torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
+                        self.scaler.step(self.optimizer)
+                        self.scaler.update()
+                    else:
+                        loss.backward()
+                        torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
+                        self.optimizer.step()
+                return loss.item()
+
+            def _run_epoch(self, dataloader, train):
+                for source, targets in dataloader:
+                    self._run_batch(source, targets, train)
+
+            def train(self):
+                for epoch in range(10):
+                    self._run_epoch(self.train_loader, train=True)
+                    self._run_epoch(self.test_loader, train=False)
+    """
+    assert findings(source, "NN303") == [(11, 17)]
+
+
+def test_clip_in_the_else_branch_of_scaler_is_not_none_is_clean():
+    source = """
+        import torch
+
+        def train(model, loader, optimizer, scaler, clip):
+            for x, y in loader:
+                optimizer.zero_grad(set_to_none=True)
+                loss = model(x, y)
+                if scaler is not None:
+                    scaler.scale(loss).backward()
+                    scaler.unscale_(optimizer)
+                    torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+                    scaler.step(optimizer)
+                    scaler.update()
+                else:
+                    loss.backward()
+                    torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+                    optimizer.step()
+    """
+    assert findings(source, "NN303") == []

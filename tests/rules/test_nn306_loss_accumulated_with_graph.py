@@ -267,3 +267,54 @@ def test_unpacked_number_from_a_train_step_helper_is_clean():
                 total_loss += loss * n
     """
     assert findings(source, "NN306") == []
+
+
+def test_epoch_average_of_a_number_total_over_an_unknown_count_is_clean():
+    source = """
+        def train(model, loader, optimizer, criterion, history):
+            for epoch in range(10):
+                running_loss = 0.0
+                for i, (x, y) in enumerate(loader):
+                    optimizer.zero_grad()
+                    loss = criterion(model(x), y)
+                    loss.backward()
+                    optimizer.step()
+                    running_loss += loss.item()
+                epoch_loss = running_loss / (i + 1)
+                history.append(epoch_loss)
+    """
+    assert findings(source, "NN306") == []
+
+
+def test_running_average_over_a_parameter_count_is_clean():
+    source = """
+        def train(model, loader, optimizer, criterion, n):
+            history = []
+            running_loss = 0.0
+            for x, y in loader:
+                optimizer.zero_grad()
+                loss = criterion(model(x), y)
+                loss.backward()
+                optimizer.step()
+                running_loss += loss.item()
+                avg_loss = running_loss / n
+                history.append(avg_loss)
+            return history
+    """
+    assert findings(source, "NN306") == []
+
+
+def test_loss_tensor_scaled_by_an_unknown_count_is_still_flagged():
+    source = """
+        def train(model, loader, optimizer, criterion, n):
+            history = []
+            for x, y in loader:
+                optimizer.zero_grad()
+                loss = criterion(model(x), y)
+                loss.backward()
+                optimizer.step()
+                scaled_loss = loss / n
+                history.append(scaled_loss)
+            return history
+    """
+    assert findings(source, "NN306") == [(10, 9)]

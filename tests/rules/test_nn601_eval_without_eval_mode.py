@@ -215,3 +215,108 @@ def test_autocast_and_inference_mode_do_not_switch_modes():
                     model(x)
     """
     assert findings(source, "NN601") == [(6, 9)]
+
+
+def _script(model_definition: str, model_line: str) -> str:
+    """A tutorial-shaped script: a model defined here, trained, then tested at module level without eval()."""
+    return f"""
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+{model_definition}
+model = {model_line}
+optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+for images, labels in train_loader:
+    loss = F.cross_entropy(model(images), labels)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+with torch.no_grad():
+    for images, labels in test_loader:
+        outputs = model(images)
+"""
+
+
+_MLP = """
+class NeuralNet(nn.Module):
+    def __init__(self, input_size, hidden_size, num_classes):
+        super(NeuralNet, self).__init__()
+        self.fc1 = nn.Linear(input_size, hidden_size)
+        self.relu = nn.ReLU()
+        self.fc2 = nn.Linear(hidden_size, num_classes)
+
+    def forward(self, x):
+        return self.fc2(self.relu(self.fc1(x)))
+"""
+
+
+def test_visible_model_without_dropout_or_batchnorm_is_clean():
+    assert findings(_script(_MLP, "NeuralNet(784, 500, 10).to(device)"), "NN601") == []
+
+
+def test_visible_lstm_without_dropout_and_plain_sequential_are_clean():
+    lstm = """
+class BiRNN(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(28, 128, 2, batch_first=True, bidirectional=True)
+        self.fc = nn.Linear(256, 10)
+
+    def forward(self, x):
+        out, _ = self.lstm(x)
+        return self.fc(out[:, -1, :])
+"""
+    assert findings(_script(lstm, "BiRNN().to(device)"), "NN601") == []
+    assert findings(_script("", "nn.Sequential(nn.Flatten(), nn.Linear(784, 10))"), "NN601") == []
+
+
+def test_visible_model_with_dropout_is_flagged():
+    net = _MLP.replace("self.relu = nn.ReLU()", "self.relu = nn.Sequential(nn.ReLU(), nn.Dropout(0.5))")
+    assert findings(_script(net, "NeuralNet(784, 500, 10)"), "NN601") == [(24, 5)]
+
+
+def test_batchnorm_in_a_submodule_class_of_the_file_is_flagged():
+    blocks = """
+class Block(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.conv = nn.Conv2d(c, c, 3, padding=1)
+        self.bn = nn.BatchNorm2d(c)
+
+    def forward(self, x):
+        return F.relu(self.bn(self.conv(x)))
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(Block(3), Block(3))
+        self.head = nn.Linear(3, 10)
+
+    def forward(self, x):
+        return self.head(self.body(x).mean((2, 3)))
+"""
+    assert findings(_script(blocks, "Net()"), "NN601") == [(33, 5)]
+
+
+def test_functional_dropout_and_self_training_count_as_mode_dependent():
+    net = _MLP.replace(
+        "return self.fc2(self.relu(self.fc1(x)))",
+        "return self.fc2(F.dropout(self.relu(self.fc1(x)), 0.5, training=self.training))",
+    )
+    assert findings(_script(net, "NeuralNet(784, 500, 10)"), "NN601") == [(24, 5)]
+
+
+def test_lstm_with_dropout_and_an_imported_model_are_flagged():
+    lstm = """
+class Tagger(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(28, 128, 2, dropout=0.3)
+
+    def forward(self, x):
+        return self.lstm(x)[0]
+"""
+    assert findings(_script(lstm, "Tagger()"), "NN601") == [(22, 5)]
+    imported = "import torchvision\n"
+    assert findings(_script(imported, "torchvision.models.resnet18(num_classes=10)"), "NN601") == [(15, 5)]

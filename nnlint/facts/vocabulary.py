@@ -1,0 +1,50 @@
+"""Pasted snippets: torch's usual short names read as torch even when the `import` lines were left out.
+
+Code posted in a question often starts at `class Net(nn.Module):`. When a file uses `torch.` or `nn.` as
+names it never binds, it can only mean torch, and then `nn`, `F` and `optim` (also never bound) stand for
+`torch.nn`, `torch.nn.functional` and `torch.optim` as in every tutorial. A name the file binds itself (an
+import from elsewhere, an assignment, a parameter such as MXNet's `F`) keeps its own meaning.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from nnlint.facts.imports import ImportTable
+
+CONVENTIONAL = {"torch": "torch", "nn": "torch.nn", "F": "torch.nn.functional", "optim": "torch.optim"}
+# Only these two say "torch" on their own; `F.` and `optim.` alone could be anything.
+_EVIDENCE = frozenset({"torch", "nn"})
+
+
+def assume_torch_names(imports: ImportTable, nodes: list[cst.CSTNode]) -> None:
+    """Add the conventional aliases that a file uses unbound, when it plainly uses torch's vocabulary."""
+    missing = {name for name in CONVENTIONAL if name not in imports.aliases}
+    if not missing:
+        return
+    used: set[str] = set()
+    bound: set[str] = set()
+    for node in nodes:
+        if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value in missing:
+            used.add(node.value.value)
+        elif isinstance(node, cst.Param):
+            bound.add(node.name.value)
+        elif isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+            bound.add(node.name.value)
+        elif isinstance(node, (cst.AssignTarget, cst.AugAssign, cst.AnnAssign, cst.For, cst.AsName, cst.NamedExpr)):
+            target = getattr(node, "target", None) or getattr(node, "name", None)
+            bound.update(_names(target))
+    unbound = used - bound
+    imports_torch = any(full == "torch" or full.startswith("torch.") for full in imports.aliases.values())
+    if not (unbound & _EVIDENCE or imports_torch):
+        return
+    for name in unbound:
+        imports.aliases[name] = CONVENTIONAL[name]
+
+
+def _names(target: cst.CSTNode | None) -> set[str]:
+    if isinstance(target, cst.Name):
+        return {target.value}
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return {name for element in target.elements for name in _names(element.value)}
+    return set()

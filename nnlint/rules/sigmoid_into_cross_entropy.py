@@ -1,0 +1,33 @@
+"""NN207: sigmoid output fed to cross-entropy, which wants unnormalised logits for each class."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from nnlint.facts.modules import nn_class
+from nnlint.facts.values import loss_call, origin
+from nnlint.rules.base import Rule
+
+MESSAGE = (
+    "cross-entropy applies log_softmax itself, so sigmoid scores squashed into (0, 1) leave every class "
+    "almost equally likely and the loss stalls near log(C) — pass the logits"
+)
+MODEL_MESSAGE = (
+    "the model ends in `nn.Sigmoid` but cross-entropy applies log_softmax itself, so class scores are "
+    "squashed into (0, 1) and the loss stalls near log(C) — remove the final `nn.Sigmoid` and pass the logits"
+)
+
+
+class SigmoidIntoCrossEntropy(Rule):
+    code = "NN207"
+    name = "sigmoid-into-cross-entropy"
+    summary = "Sigmoid output fed to `CrossEntropyLoss` / `F.cross_entropy`, which wants raw logits"
+    triggers = ("cross_entropy", "CrossEntropyLoss")
+
+    def visit_Call(self, node: cst.Call) -> None:
+        loss = loss_call(self.facts, node)
+        if loss is None or loss.kind != "cross_entropy":
+            return
+        found = origin(self.facts, loss.input, node)
+        if found is not None and found.kind == "sigmoid":
+            self.report(node, MODEL_MESSAGE if nn_class(self.facts, found.node) else MESSAGE)
