@@ -37,6 +37,8 @@ EVAL_MODE = "eval_mode"
 TRAIN_MODE = "train_mode"
 # What updates the weights: `optimizer.step()` or `scaler.step(optimizer)`.
 STEPS = frozenset({OPTIMIZER_STEP, SCALER_STEP})
+# Calls whose relative order within one step matters.
+_ORDERED = frozenset({BACKWARD, ZERO_GRAD, OPTIMIZER_STEP, SCHEDULER_STEP, CLIP, SCALER_UNSCALE, SCALER_STEP})
 
 _CLIPS = frozenset({"clip_grad_norm_", "clip_grad_value_", "clip_grad_norm", "clip_grads_with_norm_"})
 _NO_GRAD = frozenset(
@@ -102,7 +104,7 @@ class Event:
 
 @dataclass
 class Loop:
-    node: cst.For | cst.While
+    node: cst.For | cst.While | cst.FunctionDef  # a FunctionDef for a step function (`step_functions`)
     parent: Loop | None
     events: list[Event] = field(default_factory=list)  # one iteration, nested loops and helpers included
     children: list[Loop] = field(default_factory=list)
@@ -234,6 +236,32 @@ class TrainingLoops:
             region = scope.body if isinstance(scope, cst.FunctionDef) else scope
             self._scope_events[scope] = self._events_in(region, (), (), set(), None)
         return self._scope_events[scope]
+
+    @cached_property
+    def step_functions(self) -> list[Loop]:
+        """Function bodies that run one training step outside any loop of their own, as one iteration.
+
+        `def train_step(self, batch)` or `def backward(self, loss)` are called by a trainer elsewhere; the
+        ordering rules check their body like a loop's. A function this file only calls from inside a loop
+        is already part of that loop's iteration.
+        """
+        found = []
+        for function in [*self._walk.functions.values(), *self._walk.methods.values()]:
+            events = [e for e in self.scope_events(function) if not any(g.is_loop for g in e.guards)]
+            kinds = {event.kind for event in events}
+            if not kinds & {BACKWARD, *STEPS} or len(kinds & _ORDERED) < 2:
+                continue
+            calls = self.calls_to(function)
+            if calls and all(self.loop_of(call) is not None for call in calls):
+                continue
+            region = Loop(function, None, events=events)
+            region.no_grad = self.runs_without_grad(function.body)
+            found.append(region)
+        return found
+
+    def step_regions(self) -> list[Loop]:
+        """Every loop iteration and every step function: where the order of one step's calls is decided."""
+        return [*self.loops, *self.step_functions]
 
     def calls_within(self, node: cst.CSTNode) -> list[cst.Call]:
         """Calls inside `node` that run when it runs (not those of functions defined inside it)."""

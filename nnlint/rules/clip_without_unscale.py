@@ -20,11 +20,14 @@ class ClipWithoutUnscale(Rule):
     triggers = ("clip_grad",)
 
     def visit_Module(self, node: cst.Module) -> None:
-        for loop in training_loops(self.facts).loops:
+        reported: set[cst.CSTNode] = set()
+        for loop in training_loops(self.facts).step_regions():
             if not loop.has(SCALER_STEP):
                 continue
             scales, unscales = loop.of(SCALER_SCALE), loop.of(SCALER_UNSCALE)
             for clip in loop.of(CLIP):
                 scaled = any(scale.may_precede(clip) for scale in scales)
                 if scaled and not clip.in_handler and not any(u.may_precede(clip) for u in unscales):
-                    self.report(clip.node, MESSAGE)
+                    if clip.node not in reported:
+                        reported.add(clip.node)
+                        self.report(clip.node, MESSAGE)

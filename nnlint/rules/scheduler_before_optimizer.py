@@ -23,13 +23,17 @@ class SchedulerBeforeOptimizer(Rule):
     triggers = ("sched", "LR")
 
     def visit_Module(self, node: cst.Module) -> None:
-        for loop in training_loops(self.facts).loops:
+        reported: set[cst.CSTNode] = set()
+        for loop in training_loops(self.facts).step_regions():
             steps = loop.of(*STEPS)
             for tick in loop.of(SCHEDULER_STEP):
                 if not self._unconditional(tick) or tick.node.args:  # `step(epoch)` sets the LR explicitly
                     continue
+                if tick.node in reported:
+                    continue
                 ours = [step for step in steps if self._steps_its_optimizer(tick, step)]
                 if any(tick.may_precede(s) for s in ours) and not any(s.may_precede(tick) for s in steps):
+                    reported.add(tick.node)
                     self.report(tick.node, MESSAGE)
 
     def _unconditional(self, tick: Event) -> bool:
