@@ -270,6 +270,20 @@ class TrainingLoops:
         root = self._scope_root(node)
         return [c for c in self._walk.items_within(node) if isinstance(c, cst.Call) and self.facts.scope_of(c) is root]
 
+    def calls_reached(self, node: cst.CSTNode) -> list[cst.Call]:
+        """Calls that run when `node` runs: those within it and, a few levels deep, in the helpers it calls."""
+        found: list[cst.Call] = []
+        pending, seen = [(node, 0)], set()
+        while pending:
+            region, depth = pending.pop()
+            for call in self.calls_within(region):
+                found.append(call)
+                helper = self.resolve(call)
+                if helper is not None and helper not in seen and depth < _HELPER_DEPTH:
+                    seen.add(helper)
+                    pending.append((helper, depth + 1))
+        return found
+
     @cached_property
     def trained_modules(self) -> set[str]:
         """Names whose parameters an optimizer updates (`AdamW(model.parameters())`) or that call `.train()`."""
