@@ -21,6 +21,7 @@ import libcst as cst
 
 from nnlint.facts.collector import Facts
 from nnlint.facts.imports import dotted
+from nnlint.facts.modules import latest_value
 from nnlint.facts.roles import receiver_name, role_of
 from nnlint.facts.splits import split_of
 from nnlint.walk import children
@@ -175,7 +176,7 @@ class TrainingLoops:
         self._scope_events: dict[cst.CSTNode, list[Event]] = {}
         for node in self._walk.loops:
             parent = next((self._by_node[a] for a in self._loop_ancestors(node)), None)
-            loop = Loop(node, parent, iterable=_unwrap(node.iter) if isinstance(node, cst.For) else None)
+            loop = Loop(node, parent, iterable=self._iterated(node) if isinstance(node, cst.For) else None)
             loop.no_grad = self.runs_without_grad(node)
             if parent is not None:
                 parent.children.append(loop)
@@ -183,6 +184,23 @@ class TrainingLoops:
             self._by_node[node] = loop
         for loop in self.loops:
             loop.events = self._events_in(loop.node.body, (), (), set(), loop)
+
+    def _iterated(self, node: cst.For) -> cst.BaseExpression:
+        """What the loop iterates, wrappers unwrapped, through a local name bound to a wrapper
+        (`pbar = tqdm(iter(valid_loader))`) and an element of a list of loaders (`valid_loader_list[i]`)."""
+        iterable = _unwrap(node.iter)
+        followed = False
+        for _ in range(3):
+            if isinstance(iterable, cst.Name):
+                value = latest_value(self.facts, iterable, node)
+                if value is None or _unwrap(value) is value and not isinstance(value, cst.Subscript):
+                    return iterable
+                iterable, followed = _unwrap(value), True
+            elif followed and isinstance(iterable, cst.Subscript) and isinstance(iterable.value, cst.Name):
+                return iterable.value  # `valid_loader_list[ind]`: named like the loaders it holds
+            else:
+                return iterable
+        return iterable
 
     # queries -----------------------------------------------------------------
     def loop_of(self, node: cst.CSTNode) -> Loop | None:

@@ -117,3 +117,25 @@ def test_clean(case):
 def test_nn602_points_at_the_eval_call_inside_the_helper():
     code, source = FLAGGED["NN602 train() never switches back after val() switched to eval"]
     assert findings(source, code) == [(12, 5)]
+
+
+def test_nn603_loader_behind_a_progress_bar_name_and_a_list_of_loaders():
+    source = """
+        model.eval()
+        for ind in range(len(valid_loader_list)):
+            valid_loader = valid_loader_list[ind]
+            valid_pbar = tqdm(iter(valid_loader), total=len(valid_loader))
+            for i, data in enumerate(valid_pbar):
+                pred = model(data)
+    """
+    assert findings(source, "NN603") == [(6, 5)]
+
+
+def test_nn603_progress_bar_name_over_the_train_loader_is_not_evaluation():
+    source = """
+        model.eval()
+        pbar = tqdm(iter(train_loader))
+        for i, data in enumerate(pbar):
+            pred = model(data)
+    """
+    assert findings(source, "NN603") == []

@@ -134,3 +134,30 @@ def test_a_helper_called_in_a_loop_is_reported_once():
             train_step(model, optimizer, batch)
     """
     assert findings(source, "NN302") == [(6, 5)]
+
+
+def test_nn304_scheduler_and_optimizer_under_the_same_accumulation_guard():
+    source = """
+        scheduler = WarmupLinearSchedule(optimizer, warmup_steps=100, t_total=1000)
+        for step, batch in enumerate(loader):
+            loss = model(batch)
+            loss.backward()
+            if (step + 1) % accum == 0:
+                scheduler.step()
+                optimizer.step()
+                model.zero_grad()
+    """
+    assert findings(source, "NN304") == [(7, 9)]
+
+
+def test_nn304_scheduler_guarded_apart_from_the_step_is_not_claimed():
+    source = """
+        for step, batch in enumerate(loader):
+            loss = model(batch)
+            loss.backward()
+            if step > warmup:
+                scheduler.step()
+            optimizer.step()
+            optimizer.zero_grad()
+    """
+    assert findings(source, "NN304") == []
