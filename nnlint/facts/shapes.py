@@ -18,7 +18,7 @@ import libcst as cst
 from nnlint.facts.calls import argument, number, positional_args, same_code
 from nnlint.facts.collector import Facts
 from nnlint.facts.imports import dotted
-from nnlint.facts.modules import ELEMENTWISE_LAYERS, layer_class
+from nnlint.facts.modules import ELEMENTWISE_LAYERS, latest_value, layer_class
 
 REST = -1  # the size `-1`: whatever dims are left
 _DEPTH = 6
@@ -112,6 +112,10 @@ class _Reader:
         self.rank: int | None = None
         self.ranks_disagree = False
         self.names: dict[int, str] = {}
+        self.built = _constructor_sizes(facts, tensor, at)  # `heads = torch.zeros(n, b, l, d)`: the sizes
+        if self.built is not None:
+            self._rank(len(self.built))
+            self.names.update(enumerate(self.built))
 
     def dims(self, expr: cst.BaseExpression, at: cst.CSTNode, depth: int) -> tuple[int, ...] | None:
         if depth > _DEPTH:
@@ -121,6 +125,10 @@ class _Reader:
         read = self._size_read(expr)
         if read is not None:
             return (read,)
+        if self.built is not None:
+            code = _normal(self.facts.module, expr)
+            if self.built.count(code) == 1:
+                return (self.built.index(code),)
         if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Multiply):
             left, right = self.dims(expr.left, at, depth + 1), self.dims(expr.right, at, depth + 1)
             return left + right if left is not None and right is not None else None
@@ -178,6 +186,33 @@ class _Reader:
                 if isinstance(index, int):
                     return index
         return None
+
+
+_CONSTRUCTORS = frozenset(
+    f"torch.{name}" for name in ("zeros", "ones", "empty", "randn", "rand", "full", "zeros_like", "empty_like")
+) - {"torch.zeros_like", "torch.empty_like"}
+
+
+def _constructor_sizes(facts: Facts, tensor: cst.BaseExpression, at: cst.CSTNode) -> list[str] | None:
+    """The size expressions (as code) of `torch.zeros(a, b, c)` / `torch.empty((a, b, c))` that the local
+    name `tensor` was last bound to, when nothing rebound it since (`heads[i] = ...` fills it in place)."""
+    if not isinstance(tensor, cst.Name):
+        return None
+    value = latest_value(facts, tensor, at)
+    if not isinstance(value, cst.Call) or facts.call_name(value) not in _CONSTRUCTORS:
+        return None
+    sizes = positional_args(value)
+    if facts.call_name(value) == "torch.full":
+        sizes = sizes[:1]
+    if len(sizes) == 1 and isinstance(sizes[0], (cst.Tuple, cst.List)):
+        sizes = [element.value for element in sizes[0].elements]
+    if len(sizes) < 2 or any(isinstance(size, cst.StarredElement) for size in sizes):
+        return None
+    return [_normal(facts.module, size) for size in sizes]
+
+
+def _normal(module: cst.Module, node: cst.CSTNode) -> str:
+    return "".join(module.code_for_node(node).split())
 
 
 def reshaped_between(facts: Facts, tensor: cst.BaseExpression, start: cst.CSTNode, end: cst.CSTNode) -> bool:

@@ -141,3 +141,41 @@ def test_a_helpers_layer_is_reported_once_and_not_fixed_for_every_caller():
 def test_a_loop_built_list_is_fixed_at_its_constructor():
     _, source = FLAGGED["NN701 VGG-style loop appending conv, bn, relu"]
     assert "nn.Conv2d(in_channels, v, kernel_size=3, padding=1, bias=False)" in fixed(source, "NN701")
+
+
+def test_nn703_forward_applying_relu_to_the_last_linear_before_log_softmax():
+    source = """
+        import torch.nn.functional as F
+        from torch import nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc1 = nn.Linear(784, 50)
+                self.fc2 = nn.Linear(50, 10)
+
+            def forward(self, x):
+                x = F.relu(self.fc1(x))
+                x = F.relu(self.fc2(x))
+                return F.log_softmax(x, dim=1)
+    """
+    assert findings(source, "NN703") == [(13, 13)]
+
+
+def test_nn703_forward_with_log_softmax_straight_on_the_last_linear_is_clean():
+    source = """
+        import torch.nn.functional as F
+        from torch import nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc1 = nn.Linear(784, 50)
+                self.fc2 = nn.Linear(50, 10)
+
+            def forward(self, x):
+                x = F.relu(self.fc1(x))
+                x = self.fc2(x)
+                return F.log_softmax(x, dim=1)
+    """
+    assert findings(source, "NN703") == []

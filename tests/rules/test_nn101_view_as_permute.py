@@ -276,3 +276,32 @@ def test_fix_for_a_merging_view_permutes_then_reshapes():
     assert "return x.permute(0, 2, 3, 1).reshape(b, n, c)" in fixed(source, "NN101")
     once = fixed(source, "NN101")
     assert findings(once, "NN101") == []
+
+
+def test_sizes_matched_against_the_constructor_of_the_tensor():
+    source = """
+        import torch
+
+        def multi_head(q, k, v, n_heads, batch_size, l, d):
+            heads = torch.zeros(n_heads, batch_size, l, d)
+            for i in range(n_heads):
+                heads[i] = attend(q, k, v)
+            return heads.view(batch_size, l, -1)
+    """
+    assert messages(source, "NN101") == [
+        "`view` takes the dims (n_heads, batch_size, l, d) out of order, as (1, 2, 0, 3); this mixes data — "
+        "use `permute(1, 2, 0, 3).reshape(batch_size, l, -1)`"
+    ]
+
+
+def test_constructor_sizes_in_their_order_are_clean():
+    source = """
+        import torch
+
+        def multi_head(q, k, v, n_heads, batch_size, l, d):
+            heads = torch.zeros(batch_size, l, n_heads, d)
+            for i in range(n_heads):
+                heads[:, :, i] = attend(q, k, v)
+            return heads.view(batch_size, l, -1)
+    """
+    assert findings(source, "NN101") == []
