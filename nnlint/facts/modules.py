@@ -11,7 +11,7 @@ from collections.abc import Callable
 import libcst as cst
 
 from nnlint.facts.calls import argument, number
-from nnlint.facts.collector import Facts
+from nnlint.facts.collector import Binding, Facts
 from nnlint.facts.imports import dotted
 
 _MODULE_BASES = frozenset(
@@ -117,8 +117,15 @@ def layer_constructor(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode) -
     """The `nn.Layer(...)` call that `expr` is, or that the name / `self.attr` `expr` was always bound to."""
     if isinstance(expr, cst.Call):
         return expr if nn_class(facts, expr) is not None else _returned_layer(facts, expr)
-    values = facts.assigned_values(expr, at)
-    if not values or len(values) != len(facts.bindings(dotted(expr) or "", at)):
+    if _is_parameter(facts, expr, at):
+        default = parameter_default(facts, expr, at)  # `def f(x, loss=nn.CrossEntropyLoss())`
+        return default if isinstance(default, cst.Call) and nn_class(facts, default) is not None else None
+    bindings = facts.bindings(dotted(expr) or "", at)
+    values = [
+        parameter_default(facts, b.value, b.statement) if _is_parameter(facts, b.value, b.statement) else b.value
+        for b in bindings if b.index is None
+    ]  # `self.loss = loss` in `__init__(self, loss=nn.CrossEntropyLoss())`
+    if not values or len(values) != len(bindings) or None in values:
         return None  # unbound, or also bound by unpacking / in a loop target
     calls = [value for value in values if nn_class(facts, value) is not None]
     if len(calls) != len(values) or len({nn_class(facts, call) for call in calls}) != 1:
@@ -169,6 +176,31 @@ class _Returns(cst.CSTVisitor):
 
     def visit_Return(self, node: cst.Return) -> None:
         self.found.append(node)
+
+
+def parameter_default(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode) -> cst.BaseExpression | None:
+    """The default value of the enclosing function's parameter that the name `expr` is, if it has one."""
+    if not _is_parameter(facts, expr, at):
+        return None
+    function = facts.enclosing_function(at)
+    params = function.params
+    for param in [*params.posonly_params, *params.params, *params.kwonly_params]:
+        if param.name.value == expr.value:
+            return param.default
+    return None
+
+
+def _is_parameter(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode) -> bool:
+    """A name that is a parameter of the function enclosing `at` and is not reassigned in it."""
+    if not isinstance(expr, cst.Name):
+        return False
+    function = facts.enclosing_function(at)
+    if function is None:
+        return False
+    if any(facts.scope_of(b.statement) is function for b in facts.bindings(expr.value, function.body)):
+        return False
+    params = function.params
+    return any(p.name.value == expr.value for p in [*params.posonly_params, *params.params, *params.kwonly_params])
 
 
 def layer_class(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode) -> str | None:
@@ -307,6 +339,12 @@ def latest_value(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode) -> cst
     None for names with no such plain assignment (parameters, loop targets, tuple unpacking) and for
     `self.attr` (assigned in another method; use `facts.assigned_values`).
     """
+    nearest = latest_binding(facts, expr, at)
+    return nearest.value if nearest is not None and nearest.index is None else None
+
+
+def latest_binding(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode) -> Binding | None:
+    """The nearest assignment to a local name above `at` in its scope (tuple unpackings included)."""
     if not isinstance(expr, cst.Name):
         return None
     enclosing = set(facts.ancestors(at))
@@ -318,8 +356,7 @@ def latest_value(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode) -> cst
     ]
     if not before:
         return None
-    nearest = max(before, key=lambda b: facts.order(b.statement))
-    return nearest.value if nearest.index is None else None
+    return max(before, key=lambda b: facts.order(b.statement))
 
 
 def producer_layer(
