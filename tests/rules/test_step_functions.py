@@ -161,3 +161,40 @@ def test_nn304_scheduler_guarded_apart_from_the_step_is_not_claimed():
             optimizer.zero_grad()
     """
     assert findings(source, "NN304") == []
+
+
+def test_objects_held_in_a_dict_by_role():
+    source = """
+        def train_epoch(models, loader):
+            for x, y in loader:
+                loss = models["criterion"](models["net"](x), y)
+                loss.backward()
+                models["optimizer"].zero_grad()
+                models["optimizer"].step()
+    """
+    assert findings(source, "NN305") == [(6, 9)]
+
+
+def test_objects_held_in_a_dict_in_order_are_clean():
+    source = """
+        def train_epoch(models, loader):
+            for x, y in loader:
+                models["optimizer"].zero_grad()
+                loss = models["criterion"](models["net"](x), y)
+                loss.backward()
+                models["optimizer"].step()
+                models["scheduler"].step()
+    """
+    assert findings(source, "NN305") == [] and findings(source, "NN304") == []
+
+
+def test_scheduler_in_a_dict_stepped_first():
+    source = """
+        def train_epoch(models, loader):
+            for x, y in loader:
+                models["optimizer"].zero_grad()
+                models["net"](x).mean().backward()
+                models["scheduler"].step()
+                models["optimizer"].step()
+    """
+    assert findings(source, "NN304") == [(6, 9)]
