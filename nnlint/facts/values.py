@@ -171,6 +171,36 @@ def _tuple_element_output(facts: Facts, call: cst.Call, index: int, depth: int) 
     return _through(found[-1])
 
 
+def unpacked_from(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode) -> tuple[cst.Call, int] | None:
+    """`data, targets = get_batch(source, i)`: for `targets`, (the call, 1)."""
+    binding = latest_binding(facts, expr, at)
+    if binding is None or binding.index is None or not isinstance(binding.value, cst.Call):
+        return None
+    return binding.value, binding.index
+
+
+def returned_elements(facts: Facts, call: cst.Call, index: int) -> list[tuple[cst.BaseExpression, cst.Return]] | None:
+    """Element `index` of every tuple returned by the function, method or model of this file that `call`
+    calls, with the `return` it is read at; None unless every `return` is a tuple that long."""
+    function = training_loops(facts).resolve(call)
+    if function is None:
+        model = facts.enclosing_class(call) if _is_self_call(call) else _model_class(facts, call.func, call)
+        function = forward_of(model) if model is not None else None
+    if function is None:
+        return None
+    returns = _Returns()
+    function.body.visit(returns)
+    found = []
+    for node in returns.found:
+        if not isinstance(node.value, cst.Tuple) or index >= len(node.value.elements):
+            return None
+        element = node.value.elements[index]
+        if isinstance(element, cst.StarredElement):
+            return None
+        found.append((element.value, node))
+    return found or None
+
+
 def _is_self_call(call: cst.Call) -> bool:
     return isinstance(call.func, cst.Name) and call.func.value == "self"
 
