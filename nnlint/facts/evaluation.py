@@ -72,10 +72,13 @@ def _is_evaluation(facts: Facts, loop: Loop) -> bool:
     if name is None or not LOADER_LIKE.search(name.rsplit(".", 1)[-1]):
         return False  # `for model in models_to_test` is not a pass over data
     if loop.split != "eval":
-        # A generic `loader` in `evaluate()`: only when this file calls it (a library's `default_eval_fn`
-        # may be a calibration pass whose caller, elsewhere, sets the mode).
+        # A generic `loader` in `evaluate()`/`eval_fn`: only when this file calls it, or when the function
+        # itself calls `model.eval()`. A library's `default_eval_fn` (under no_grad, no eval()) may be a
+        # calibration pass whose caller, elsewhere, sets the mode.
         named = function is not None and _EVAL_FUNCTION.search(function.name.value)
-        if loop.split is not None or not named or not training_loops(facts).calls_to(function):
+        if loop.split is not None or not named:
+            return False
+        if not training_loops(facts).calls_to(function) and not sets_eval_mode(facts, loop.node):
             return False
     calls = training_loops(facts).calls_within(loop.node.body)
     if any(_wants_grad(call) for call in calls):

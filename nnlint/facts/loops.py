@@ -21,6 +21,7 @@ import libcst as cst
 
 from nnlint.facts.collector import Facts
 from nnlint.facts.imports import dotted
+from nnlint.facts.modules import latest_value
 from nnlint.facts.roles import receiver_name, role_of
 from nnlint.facts.splits import split_of
 from nnlint.walk import children
@@ -37,6 +38,8 @@ EVAL_MODE = "eval_mode"
 TRAIN_MODE = "train_mode"
 # What updates the weights: `optimizer.step()` or `scaler.step(optimizer)`.
 STEPS = frozenset({OPTIMIZER_STEP, SCALER_STEP})
+# Calls whose relative order within one step matters.
+_ORDERED = frozenset({BACKWARD, ZERO_GRAD, OPTIMIZER_STEP, SCHEDULER_STEP, CLIP, SCALER_UNSCALE, SCALER_STEP})
 
 _CLIPS = frozenset({"clip_grad_norm_", "clip_grad_value_", "clip_grad_norm", "clip_grads_with_norm_"})
 _NO_GRAD = frozenset(
@@ -102,7 +105,7 @@ class Event:
 
 @dataclass
 class Loop:
-    node: cst.For | cst.While
+    node: cst.For | cst.While | cst.FunctionDef  # a FunctionDef for a step function (`step_functions`)
     parent: Loop | None
     events: list[Event] = field(default_factory=list)  # one iteration, nested loops and helpers included
     children: list[Loop] = field(default_factory=list)
@@ -173,7 +176,7 @@ class TrainingLoops:
         self._scope_events: dict[cst.CSTNode, list[Event]] = {}
         for node in self._walk.loops:
             parent = next((self._by_node[a] for a in self._loop_ancestors(node)), None)
-            loop = Loop(node, parent, iterable=_unwrap(node.iter) if isinstance(node, cst.For) else None)
+            loop = Loop(node, parent, iterable=self._iterated(node) if isinstance(node, cst.For) else None)
             loop.no_grad = self.runs_without_grad(node)
             if parent is not None:
                 parent.children.append(loop)
@@ -181,6 +184,23 @@ class TrainingLoops:
             self._by_node[node] = loop
         for loop in self.loops:
             loop.events = self._events_in(loop.node.body, (), (), set(), loop)
+
+    def _iterated(self, node: cst.For) -> cst.BaseExpression:
+        """What the loop iterates, wrappers unwrapped, through a local name bound to a wrapper
+        (`pbar = tqdm(iter(valid_loader))`) and an element of a list of loaders (`valid_loader_list[i]`)."""
+        iterable = _unwrap(node.iter)
+        followed = False
+        for _ in range(3):
+            if isinstance(iterable, cst.Name):
+                value = latest_value(self.facts, iterable, node)
+                if value is None or _unwrap(value) is value and not isinstance(value, cst.Subscript):
+                    return iterable
+                iterable, followed = _unwrap(value), True
+            elif followed and isinstance(iterable, cst.Subscript) and isinstance(iterable.value, cst.Name):
+                return iterable.value  # `valid_loader_list[ind]`: named like the loaders it holds
+            else:
+                return iterable
+        return iterable
 
     # queries -----------------------------------------------------------------
     def loop_of(self, node: cst.CSTNode) -> Loop | None:
@@ -235,12 +255,52 @@ class TrainingLoops:
             self._scope_events[scope] = self._events_in(region, (), (), set(), None)
         return self._scope_events[scope]
 
+    @cached_property
+    def step_functions(self) -> list[Loop]:
+        """Function bodies that run one training step outside any loop of their own, as one iteration.
+
+        `def train_step(self, batch)` or `def backward(self, loss)` are called by a trainer elsewhere; the
+        ordering rules check their body like a loop's. A function this file only calls from inside a loop
+        is already part of that loop's iteration.
+        """
+        found = []
+        for function in [*self._walk.functions.values(), *self._walk.methods.values()]:
+            events = [e for e in self.scope_events(function) if not any(g.is_loop for g in e.guards)]
+            kinds = {event.kind for event in events}
+            if not kinds & {BACKWARD, *STEPS} or len(kinds & _ORDERED) < 2:
+                continue
+            calls = self.calls_to(function)
+            if calls and all(self.loop_of(call) is not None for call in calls):
+                continue
+            region = Loop(function, None, events=events)
+            region.no_grad = self.runs_without_grad(function.body)
+            found.append(region)
+        return found
+
+    def step_regions(self) -> list[Loop]:
+        """Every loop iteration and every step function: where the order of one step's calls is decided."""
+        return [*self.loops, *self.step_functions]
+
     def calls_within(self, node: cst.CSTNode) -> list[cst.Call]:
         """Calls inside `node` that run when it runs (not those of functions defined inside it)."""
         if isinstance(node, cst.FunctionDef):
             node = node.body
         root = self._scope_root(node)
         return [c for c in self._walk.items_within(node) if isinstance(c, cst.Call) and self.facts.scope_of(c) is root]
+
+    def calls_reached(self, node: cst.CSTNode) -> list[cst.Call]:
+        """Calls that run when `node` runs: those within it and, a few levels deep, in the helpers it calls."""
+        found: list[cst.Call] = []
+        pending, seen = [(node, 0)], set()
+        while pending:
+            region, depth = pending.pop()
+            for call in self.calls_within(region):
+                found.append(call)
+                helper = self.resolve(call)
+                if helper is not None and helper not in seen and depth < _HELPER_DEPTH:
+                    seen.add(helper)
+                    pending.append((helper, depth + 1))
+        return found
 
     @cached_property
     def trained_modules(self) -> set[str]:

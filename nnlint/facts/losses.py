@@ -8,6 +8,7 @@ import libcst as cst
 
 from nnlint.facts.collector import Facts
 from nnlint.facts.imports import dotted
+from nnlint.facts.loops import training_loops
 
 FUNCTIONAL_LOSSES = frozenset(
     f"torch.nn.functional.{name}"
@@ -66,6 +67,18 @@ def is_detached(expr: cst.BaseExpression) -> bool:
     return isinstance(func, cst.Name) and func.value in ("float", "int")
 
 
+def _returns_loss(facts: Facts, call: cst.Call, depth: int) -> bool:
+    """A step helper of this file whose every `return` is a loss tensor (`return loss`, not `loss.item()`)."""
+    loops = training_loops(facts)
+    helper = loops.resolve(call)
+    if helper is None:
+        return False
+    returned = loops.returned_values(helper)
+    return bool(returned) and all(
+        value is not None and is_loss(facts, value, value, depth + 1) for value in returned
+    )
+
+
 def is_loss(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode, depth: int = 0) -> bool:
     """Whether `expr` is a loss tensor that still carries the graph."""
     if depth > 3:
@@ -76,7 +89,15 @@ def is_loss(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode, depth: int 
             return False
         if isinstance(func, cst.Attribute) and func.attr.value in _REDUCING:
             return is_loss(facts, func.value, at, depth + 1)
-        return is_loss_callable(facts, func, at)
+        return is_loss_callable(facts, func, at) or _returns_loss(facts, expr, depth)
+    if isinstance(expr, cst.Subscript):
+        # `out["loss"]`, `loss_dict["total"]`, `losses[key]`: an item of a dict of losses
+        key = expr.slice[0].slice if len(expr.slice) == 1 else None
+        if isinstance(key, cst.Index) and isinstance(key.value, cst.SimpleString):
+            text = key.value.evaluated_value
+            if isinstance(text, str) and _LOSS_NAME.search(text) and not _NOT_A_LOSS_VALUE.search(text):
+                return True
+        return is_loss(facts, expr.value, at, depth + 1)
     name = dotted(expr)
     if name is None:
         return False

@@ -11,7 +11,7 @@ from collections.abc import Callable
 import libcst as cst
 
 from nnlint.facts.calls import argument, number
-from nnlint.facts.collector import Facts
+from nnlint.facts.collector import Binding, Facts
 from nnlint.facts.imports import dotted
 
 _MODULE_BASES = frozenset(
@@ -116,14 +116,91 @@ def enclosing_forward(facts: Facts, node: cst.CSTNode) -> cst.FunctionDef | None
 def layer_constructor(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode) -> cst.Call | None:
     """The `nn.Layer(...)` call that `expr` is, or that the name / `self.attr` `expr` was always bound to."""
     if isinstance(expr, cst.Call):
-        return expr if nn_class(facts, expr) is not None else None
-    values = facts.assigned_values(expr, at)
-    if not values or len(values) != len(facts.bindings(dotted(expr) or "", at)):
+        return expr if nn_class(facts, expr) is not None else _returned_layer(facts, expr)
+    if _is_parameter(facts, expr, at):
+        default = parameter_default(facts, expr, at)  # `def f(x, loss=nn.CrossEntropyLoss())`
+        return default if isinstance(default, cst.Call) and nn_class(facts, default) is not None else None
+    bindings = facts.bindings(dotted(expr) or "", at)
+    values = [
+        parameter_default(facts, b.value, b.statement) if _is_parameter(facts, b.value, b.statement) else b.value
+        for b in bindings if b.index is None
+    ]  # `self.loss = loss` in `__init__(self, loss=nn.CrossEntropyLoss())`
+    if not values or len(values) != len(bindings) or None in values:
         return None  # unbound, or also bound by unpacking / in a loop target
     calls = [value for value in values if nn_class(facts, value) is not None]
     if len(calls) != len(values) or len({nn_class(facts, call) for call in calls}) != 1:
         return None
     return calls[-1]
+
+
+def _returned_layer(facts: Facts, call: cst.Call) -> cst.Call | None:
+    """`conv3x3(a, b)` where `def conv3x3(...): return nn.Conv2d(...)` is a module-level helper of this file."""
+    if not isinstance(call.func, cst.Name):
+        return None
+    function = _module_functions(facts).get(call.func.value)
+    if function is None:
+        return None
+    returns = _Returns()
+    function.body.visit(returns)
+    values = [node.value for node in returns.found]
+    if not values or any(nn_class(facts, value) is None for value in values):
+        return None
+    return values[-1] if len({nn_class(facts, value) for value in values}) == 1 else None
+
+
+_FUNCTIONS: weakref.WeakKeyDictionary[Facts, dict[str, cst.FunctionDef]] = weakref.WeakKeyDictionary()
+
+
+def _module_functions(facts: Facts) -> dict[str, cst.FunctionDef]:
+    if facts not in _FUNCTIONS:
+        functions = {}
+        for statement in facts.module.body:
+            if isinstance(statement, cst.FunctionDef):
+                functions.setdefault(statement.name.value, statement)
+        _FUNCTIONS[facts] = functions
+    return _FUNCTIONS[facts]
+
+
+class _Returns(cst.CSTVisitor):
+    """The `return` statements of one function body, not of functions or lambdas inside it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[cst.Return] = []
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+    def visit_Return(self, node: cst.Return) -> None:
+        self.found.append(node)
+
+
+def parameter_default(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode) -> cst.BaseExpression | None:
+    """The default value of the enclosing function's parameter that the name `expr` is, if it has one."""
+    if not _is_parameter(facts, expr, at):
+        return None
+    function = facts.enclosing_function(at)
+    params = function.params
+    for param in [*params.posonly_params, *params.params, *params.kwonly_params]:
+        if param.name.value == expr.value:
+            return param.default
+    return None
+
+
+def _is_parameter(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode) -> bool:
+    """A name that is a parameter of the function enclosing `at` and is not reassigned in it."""
+    if not isinstance(expr, cst.Name):
+        return False
+    function = facts.enclosing_function(at)
+    if function is None:
+        return False
+    if any(facts.scope_of(b.statement) is function for b in facts.bindings(expr.value, function.body)):
+        return False
+    params = function.params
+    return any(p.name.value == expr.value for p in [*params.posonly_params, *params.params, *params.kwonly_params])
 
 
 def layer_class(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode) -> str | None:
@@ -144,14 +221,96 @@ def sequential_layers(facts: Facts, call: cst.Call) -> list[cst.BaseExpression] 
     layers: list[cst.BaseExpression] = []
     for arg in call.args:
         if arg.star == "*":
-            if not isinstance(arg.value, (cst.List, cst.Tuple)):
-                return None  # nn.Sequential(*layers): built elsewhere, order unknown
-            if any(isinstance(element, cst.StarredElement) for element in arg.value.elements):
-                return None
-            layers.extend(element.value for element in arg.value.elements)
+            built = arg.value if isinstance(arg.value, (cst.List, cst.Tuple)) else None
+            elements = _literal_elements(built) if built is not None else built_list(facts, arg.value, call)
+            if elements is None:
+                return None  # built in a way we cannot follow: order unknown
+            layers.extend(elements)
         else:
             layers.append(arg.value)
     return layers
+
+
+def _literal_elements(expr: cst.BaseExpression) -> list[cst.BaseExpression] | None:
+    if not isinstance(expr, (cst.List, cst.Tuple)):
+        return None
+    if any(isinstance(element, cst.StarredElement) for element in expr.elements):
+        return None
+    return [element.value for element in expr.elements]
+
+
+def built_list(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode) -> list[cst.BaseExpression] | None:
+    """The items of a local list built up before `at`, in the order they were added.
+
+    `layers = [conv, bn]`, then `layers.append(x)`, `layers += [a, b]`, `layers.extend([a, b])` — in loops
+    (a loop body counts once) and `if` bodies. Any other use of the list before `at` (passed to a function,
+    indexed, built in exclusive `if`/`else` branches) leaves the order unknown: None.
+    """
+    if not isinstance(expr, cst.Name):
+        return None
+    name = expr.value
+    scope = facts.scope_of(at)
+    bindings = [b for b in facts.bindings(name, at) if facts.scope_of(b.statement) is scope]
+    if len(bindings) != 1 or bindings[0].index is not None or facts.order(bindings[0].statement) > facts.order(at):
+        return None
+    items = _literal_elements(bindings[0].value)
+    if items is None:
+        return None
+    start, end = facts.order(bindings[0].statement), facts.order(at)
+    for node in _uses(facts, name, scope, start, end):
+        if bindings[0].statement in facts.ancestors(node):
+            continue  # the assignment's own target
+        added = _added_items(facts, node)
+        if added is None or _in_exclusive_branch(facts, node, scope):
+            return None
+        items.extend(added)
+    return items
+
+
+def _uses(facts: Facts, name: str, scope: cst.CSTNode, start: int, end: int) -> list[cst.CSTNode]:
+    """Statements (and calls) between `start` and `end` that mention `name`, in source order."""
+    found = []
+    for node in facts.nodes():
+        position = facts.order(node)
+        if position <= start:
+            continue
+        if position >= end:
+            break
+        if isinstance(node, cst.Name) and node.value == name and facts.scope_of(node) is scope:
+            parent = facts.parent(node)
+            attribute = isinstance(parent, cst.Attribute) and parent.attr is node
+            if attribute or isinstance(parent, cst.Arg) and parent.keyword is node:
+                continue  # `self.layers`, `f(layers=...)`: another name
+            found.append(node)
+    return found
+
+
+def _added_items(facts: Facts, use: cst.Name) -> list[cst.BaseExpression] | None:
+    """What `layers.append(x)` / `layers += [...]` / `layers.extend([...])` adds; None for any other use."""
+    parent = facts.parent(use)
+    if isinstance(parent, cst.Attribute) and parent.value is use:
+        call = facts.parent(parent)
+        if isinstance(call, cst.Call) and call.func is parent and len(call.args) == 1 and not call.args[0].star:
+            if parent.attr.value == "append":
+                return [call.args[0].value]
+            if parent.attr.value == "extend":
+                return _literal_elements(call.args[0].value)
+        return None
+    if isinstance(parent, cst.AugAssign) and parent.target is use and isinstance(parent.operator, cst.AddAssign):
+        return _literal_elements(parent.value)
+    return None
+
+
+def _in_exclusive_branch(facts: Facts, node: cst.CSTNode, scope: cst.CSTNode) -> bool:
+    """Inside an `else`/`elif` branch or an `except` handler: its items replace others rather than follow them."""
+    for ancestor in facts.ancestors(node):
+        if ancestor is scope:
+            return False
+        if isinstance(ancestor, (cst.Else, cst.ExceptHandler)):
+            return True
+        if isinstance(ancestor, cst.If) and ancestor.orelse is not None:
+            return True  # an `if` body with an `else`: one of two
+    return False
 
 
 def _ordered_dict_values(call: cst.Call) -> list[cst.BaseExpression] | None:
@@ -180,6 +339,12 @@ def latest_value(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode) -> cst
     None for names with no such plain assignment (parameters, loop targets, tuple unpacking) and for
     `self.attr` (assigned in another method; use `facts.assigned_values`).
     """
+    nearest = latest_binding(facts, expr, at)
+    return nearest.value if nearest is not None and nearest.index is None else None
+
+
+def latest_binding(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode) -> Binding | None:
+    """The nearest assignment to a local name above `at` in its scope (tuple unpackings included)."""
     if not isinstance(expr, cst.Name):
         return None
     enclosing = set(facts.ancestors(at))
@@ -191,8 +356,7 @@ def latest_value(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode) -> cst
     ]
     if not before:
         return None
-    nearest = max(before, key=lambda b: facts.order(b.statement))
-    return nearest.value if nearest.index is None else None
+    return max(before, key=lambda b: facts.order(b.statement))
 
 
 def producer_layer(

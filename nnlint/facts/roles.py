@@ -51,6 +51,13 @@ def role_of(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode) -> Role | N
         if role is not None:
             return role if role != "other" else None
     last = name.rsplit(".", 1)[-1]
+    key = _string_key(expr)
+    if key is not None and _role_by_name(last) is None:
+        last = key  # `models["optimizer"].step()`, `self.objects["scheduler"]`: the key names the role
+    return _role_by_name(last)
+
+
+def _role_by_name(last: str) -> Role | None:
     if _NOT_LR.search(last):
         return None
     if _SCALER_NAME.search(last):
@@ -59,6 +66,16 @@ def role_of(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode) -> Role | N
         return "scheduler"
     if _OPTIMIZER_NAME.search(last):
         return "optimizer"
+    return None
+
+
+def _string_key(expr: cst.BaseExpression) -> str | None:
+    """`"optimizer"` in `models["optimizer"]`."""
+    if isinstance(expr, cst.Subscript) and len(expr.slice) == 1:
+        index = expr.slice[0].slice
+        if isinstance(index, cst.Index) and isinstance(index.value, cst.SimpleString):
+            value = index.value.evaluated_value
+            return value if isinstance(value, str) else None
     return None
 
 

@@ -15,8 +15,10 @@ import libcst as cst
 from nnlint.facts.calls import argument, positional_args
 from nnlint.facts.collector import Facts
 from nnlint.facts.imports import dotted
+from nnlint.facts.loops import training_loops
 from nnlint.facts.modules import (
-    forward_of, latest_value, layer_class, layer_constructor, module_classes, nn_class, sequential_layers,
+    forward_of, latest_binding, latest_value, layer_class, layer_constructor, module_classes, nn_class,
+    sequential_layers,
 )
 
 _FUNCTIONS = {
@@ -43,6 +45,10 @@ _SHAPE_METHODS = frozenset(
     }
 )
 _LOGS = frozenset({"torch.log"})
+_EXPS = frozenset({"torch.exp"})
+_SHAPE_FUNCTIONS = frozenset(
+    {"torch.flatten", "torch.squeeze", "torch.unsqueeze", "torch.reshape", "torch.permute", "torch.transpose"}
+)
 _MOVES = frozenset({"to", "cuda", "cpu", "float", "double", "half", "train", "eval"})
 _MAX_DEPTH = 8
 
@@ -59,9 +65,7 @@ def origin(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode, depth: int =
     if depth > _MAX_DEPTH:
         return None
     if isinstance(expr, cst.Name):
-        value = latest_value(facts, expr, at)
-        found = origin(facts, value, value, depth + 1) if value is not None else None
-        return _through(found)
+        return _through(_name_origin(facts, expr, at, depth))
     if not isinstance(expr, cst.Call):
         return None
     qualified = facts.call_name(expr)
@@ -76,11 +80,129 @@ def origin(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode, depth: int =
             return origin(facts, func.value, at, depth + 1)
         if method == "log":
             return _log_of(origin(facts, func.value, at, depth + 1))
+        if method == "exp":
+            return _exp_of(origin(facts, func.value, at, depth + 1))
         return None
+    args = positional_args(expr)
     if qualified in _LOGS:
-        args = positional_args(expr)
         return _log_of(origin(facts, args[0], at, depth + 1)) if args else None
+    if qualified in _EXPS:
+        return _exp_of(origin(facts, args[0], at, depth + 1)) if args else None
+    if qualified in _SHAPE_FUNCTIONS:  # torch.flatten(torch.sigmoid(z)), torch.squeeze(probs, 1)
+        return origin(facts, args[0], at, depth + 1) if args else None
     return _module_output(facts, expr, at, depth)
+
+
+def _name_origin(facts: Facts, name: cst.Name, at: cst.CSTNode, depth: int) -> Origin | None:
+    """A local name: its nearest assignment, an element of a model's returned tuple
+    (`validity, label = discriminator(x)`), or, for a parameter, what every caller in this file passes."""
+    binding = latest_binding(facts, name, at)
+    if binding is not None:
+        if binding.index is None:
+            return origin(facts, binding.value, binding.value, depth + 1)
+        if isinstance(binding.value, cst.Call):
+            return _tuple_element_output(facts, binding.value, binding.index, depth)
+        return None
+    if any(facts.order(b.statement) < facts.order(at) for b in facts.bindings(name.value, at)):
+        return None  # bound some other way before (`with ... as`)
+    loop = _loop_over(facts, name, at)
+    if loop is not None:  # `for out in outputs:` — each row of a softmax is softmax output
+        return origin(facts, loop.iter, loop, depth + 1)
+    return _passed_in(facts, name, at, depth)
+
+
+def _loop_over(facts: Facts, name: cst.Name, at: cst.CSTNode) -> cst.For | None:
+    """The enclosing `for name in tensor:` loop (a plain name target) in the same function."""
+    for ancestor in facts.ancestors(at):
+        if isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+            return None
+        if isinstance(ancestor, cst.For) and isinstance(ancestor.target, cst.Name):
+            if ancestor.target.value == name.value:
+                return ancestor
+    return None
+
+
+def _passed_in(facts: Facts, name: cst.Name, at: cst.CSTNode, depth: int) -> Origin | None:
+    """A parameter of the enclosing function: the origin every call in this file agrees on (a loss helper
+    `def bce(pred, y): return F.binary_cross_entropy_with_logits(pred, y)` called with `torch.sigmoid(out)`)."""
+    function = facts.enclosing_function(at)
+    if function is None or depth > _MAX_DEPTH - 2:
+        return None
+    params = function.params
+    positional = [*params.posonly_params, *params.params]
+    names = [param.name.value for param in positional]
+    if name.value not in names or params.star_arg is not None and isinstance(params.star_arg, cst.Param):
+        return None
+    index = names.index(name.value)
+    calls = training_loops(facts).calls_to(function)
+    if index > 0 and names[0] == "self" and calls and all(isinstance(c.func, cst.Attribute) for c in calls):
+        index -= 1  # `self.loss(pred, y)` binds `pred` to the first argument after `self`
+    found = []
+    for call in calls:
+        passed = argument(call, index, name.value) if not any(arg.star for arg in call.args) else None
+        if passed is None:
+            return None
+        found.append(origin(facts, passed, call, depth + 2))
+    if not found or None in found or len({o.kind for o in found}) != 1:
+        return None
+    return found[0]
+
+
+def _tuple_element_output(facts: Facts, call: cst.Call, index: int, depth: int) -> Origin | None:
+    """Element `index` of what a model of this file returns as a tuple: `return validity, F.softmax(c, 1)`."""
+    if _module_output(facts, call, call, depth) is not None:
+        return None  # a single tensor; unpacking splits it along dim 0
+    model = _model_class(facts, call.func, call) if not _is_self_call(call) else facts.enclosing_class(call)
+    forward = forward_of(model) if model is not None else None
+    if forward is None:
+        return None
+    returns = _Returns()
+    forward.body.visit(returns)
+    found = []
+    for node in returns.found:
+        if not isinstance(node.value, cst.Tuple) or index >= len(node.value.elements):
+            return None
+        element = node.value.elements[index]
+        if isinstance(element, cst.StarredElement):
+            return None
+        found.append(origin(facts, element.value, node, depth + 1))
+    if not found or None in found or len({o.kind for o in found}) != 1:
+        return None
+    return _through(found[-1])
+
+
+def unpacked_from(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode) -> tuple[cst.Call, int] | None:
+    """`data, targets = get_batch(source, i)`: for `targets`, (the call, 1)."""
+    binding = latest_binding(facts, expr, at)
+    if binding is None or binding.index is None or not isinstance(binding.value, cst.Call):
+        return None
+    return binding.value, binding.index
+
+
+def returned_elements(facts: Facts, call: cst.Call, index: int) -> list[tuple[cst.BaseExpression, cst.Return]] | None:
+    """Element `index` of every tuple returned by the function, method or model of this file that `call`
+    calls, with the `return` it is read at; None unless every `return` is a tuple that long."""
+    function = training_loops(facts).resolve(call)
+    if function is None:
+        model = facts.enclosing_class(call) if _is_self_call(call) else _model_class(facts, call.func, call)
+        function = forward_of(model) if model is not None else None
+    if function is None:
+        return None
+    returns = _Returns()
+    function.body.visit(returns)
+    found = []
+    for node in returns.found:
+        if not isinstance(node.value, cst.Tuple) or index >= len(node.value.elements):
+            return None
+        element = node.value.elements[index]
+        if isinstance(element, cst.StarredElement):
+            return None
+        found.append((element.value, node))
+    return found or None
+
+
+def _is_self_call(call: cst.Call) -> bool:
+    return isinstance(call.func, cst.Name) and call.func.value == "self"
 
 
 def activation_input(facts: Facts, call: cst.Call) -> cst.BaseExpression | None:
@@ -98,6 +220,13 @@ def _is_module_attribute(func: cst.Attribute) -> bool:
 
 def _through(found: Origin | None) -> Origin | None:
     return Origin(found.kind, found.node, False) if found is not None else None
+
+
+def _exp_of(found: Origin | None) -> Origin | None:
+    """`torch.exp(log_softmax(z))` is softmax probabilities."""
+    if found is not None and found.kind == "log_softmax":
+        return Origin("softmax", found.node, False)  # dropping the log_softmax alone would leave `exp(z)`
+    return None
 
 
 def _log_of(found: Origin | None) -> Origin | None:

@@ -25,6 +25,10 @@ class BiasBeforeBatchNorm(Rule):
     triggers = ("BatchNorm",)
     fix = "unsafe"
 
+    def __init__(self, context) -> None:
+        super().__init__(context)
+        self._reported: set[cst.Call] = set()
+
     def visit_Call(self, node: cst.Call) -> None:
         layers = sequential_layers(self.facts, node)
         if layers is not None:
@@ -40,11 +44,15 @@ class BiasBeforeBatchNorm(Rule):
 
     def _check(self, layer: cst.BaseExpression, at: cst.CSTNode) -> None:
         constructor = layer_constructor(self.facts, layer, at)
-        if constructor is None:
+        if constructor is None or constructor in self._reported:
             return
         name = nn_class(self.facts, constructor)
         if name in _BIASED and has_bias(constructor):
-            self.report(constructor, MESSAGE.format(layer=name), self._without_bias(constructor))
+            self._reported.add(constructor)
+            # a helper's layer (`conv3x3(...)`) may also be used where no BatchNorm follows: no fix there
+            through_helper = isinstance(layer, cst.Call) and layer is not constructor
+            fix = None if through_helper else self._without_bias(constructor)
+            self.report(constructor, MESSAGE.format(layer=name), fix)
 
     def _without_bias(self, call: cst.Call) -> PendingFix | None:
         """Set `bias=False`, or add it after the last argument; edits leave the rest of the call as written."""

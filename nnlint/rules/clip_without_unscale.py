@@ -20,14 +20,17 @@ class ClipWithoutUnscale(Rule):
     triggers = ("clip_grad",)
 
     def visit_Module(self, node: cst.Module) -> None:
-        for loop in training_loops(self.facts).loops:
+        reported: set[cst.CSTNode] = set()
+        for loop in training_loops(self.facts).step_regions():
             if not loop.has(SCALER_STEP):
                 continue
             scales, unscales, steps = loop.of(SCALER_SCALE), loop.of(SCALER_UNSCALE), loop.of(*STEPS)
             for clip in loop.of(CLIP):
                 scaled = any(scale.may_precede(clip) and not _stepped_between(scale, clip, steps) for scale in scales)
                 if scaled and not clip.in_handler and not any(u.may_precede(clip) for u in unscales):
-                    self.report(clip.node, MESSAGE)
+                    if clip.node not in reported:
+                        reported.add(clip.node)
+                        self.report(clip.node, MESSAGE)
 
 
 def _stepped_between(scale: Event, clip: Event, steps: list[Event]) -> bool:

@@ -36,9 +36,10 @@ class EvalModeNotRestored(Rule):
                     self.report(switch.node, MESSAGE.format(model=model))
 
     def _called_with_grad(self, loop: Loop) -> set[str]:
-        """Modules the loop runs forward with autograd on; a frozen teacher runs under no_grad."""
+        """Modules the loop runs forward with autograd on, in helpers too (`train(epoch)`); a frozen teacher
+        runs under no_grad."""
         loops = training_loops(self.facts)
-        calls = loops.calls_within(loop.node.body)
+        calls = loops.calls_reached(loop.node.body)
         return {_last(dotted(c.func)) for c in calls if dotted(c.func) and not loops.runs_without_grad(c)}
 
 

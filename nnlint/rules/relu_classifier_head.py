@@ -46,13 +46,28 @@ class ReluClassifierHead(Rule):
         if node.value is None or enclosing_forward(self.facts, node) is None:
             return
         value = latest_value(self.facts, node.value, node) if isinstance(node.value, cst.Name) else node.value
+        classified = False
+        if isinstance(value, cst.Call) and self._is_softmax(value):
+            # `return F.log_softmax(x)` after `x = F.relu(self.fc2(x))`: the softmax says these are class scores
+            inner = activation_input(self.facts, value)
+            value = latest_value(self.facts, inner, value) if isinstance(inner, cst.Name) else inner
+            classified = True
         if not isinstance(value, cst.Call) or not self._is_relu(value):
             return
         tensor = activation_input(self.facts, value)
         if isinstance(tensor, cst.Name):
             tensor = latest_value(self.facts, tensor, value)  # read where the ReLU reads it
-        if isinstance(tensor, cst.Call) and self._is_class_scores_layer(tensor.func, node):
+        if not isinstance(tensor, cst.Call):
+            return
+        if self._is_class_scores_layer(tensor.func, node) or classified and self._is_linear(tensor.func, node):
             self.report(value, MESSAGE)
+
+    def _is_softmax(self, call: cst.Call) -> bool:
+        found = origin(self.facts, call, call)
+        return found is not None and found.inline and found.node is call and found.kind in ("softmax", "log_softmax")
+
+    def _is_linear(self, layer: cst.BaseExpression, at: cst.CSTNode) -> bool:
+        return layer_class(self.facts, layer, at) in ("Linear", "LazyLinear")
 
     def _check_sequence(self, layers: list[cst.BaseExpression], at: cst.CSTNode) -> None:
         kept = [layer for layer in layers if layer_class(self.facts, layer, at) not in _SKIPPED]

@@ -23,21 +23,31 @@ class SchedulerBeforeOptimizer(Rule):
     triggers = ("sched", "LR")
 
     def visit_Module(self, node: cst.Module) -> None:
-        for loop in training_loops(self.facts).loops:
+        reported: set[cst.CSTNode] = set()
+        for loop in training_loops(self.facts).step_regions():
             steps = loop.of(*STEPS)
             for tick in loop.of(SCHEDULER_STEP):
-                if not self._unconditional(tick) or tick.node.args:  # `step(epoch)` sets the LR explicitly
+                if tick.node.args or tick.node in reported:  # `step(epoch)` sets the LR explicitly
                     continue
                 ours = [step for step in steps if self._steps_its_optimizer(tick, step)]
+                # `if (i + 1) % accum == 0: scheduler.step(); optimizer.step()`: a guard shared with the step
+                ours = [step for step in ours if self._unconditional(tick, step)]
                 if any(tick.may_precede(s) for s in ours) and not any(s.may_precede(tick) for s in steps):
+                    reported.add(tick.node)
                     self.report(tick.node, MESSAGE)
 
-    def _unconditional(self, tick: Event) -> bool:
-        """Directly in the loop's iteration; `if scheduler is not None:` guards are fine, `if epoch > 0:` not."""
+    def _unconditional(self, tick: Event, step: Event) -> bool:
+        """Runs whenever `step` runs: its only guards of its own are `if scheduler is not None:` checks (a
+        guard shared with the optimizer step, like a gradient-accumulation `if`, is fine; `if epoch > 0:` not)."""
         name = (tick.receiver or "").rsplit(".", 1)[-1]
+        shared = 0
+        for mine, theirs in zip(tick.guards, step.guards):
+            if mine.block is not theirs.block:
+                break
+            shared += 1
         return all(
             not guard.is_loop and guard.test is not None and name in self.context.code_for(guard.test)
-            for guard in tick.guards
+            for guard in tick.guards[shared:]
         )
 
     def _steps_its_optimizer(self, tick: Event, step: Event) -> bool:

@@ -9,7 +9,7 @@ import libcst as cst
 from nnlint.facts.calls import positional_args, same_code
 from nnlint.facts.imports import dotted
 from nnlint.facts.modules import latest_value
-from nnlint.facts.values import loss_call, model_call
+from nnlint.facts.values import loss_call, model_call, returned_elements, unpacked_from
 from nnlint.rules.base import Rule
 
 MESSAGE = (
@@ -19,6 +19,8 @@ MESSAGE = (
 # Reconstruction is the point of an autoencoder: predicting its input is not a leak there.
 _AUTOENCODER = re.compile(r"auto_?enc|(^|_)v?ae(_|$)|reconstruct|denois", re.IGNORECASE)
 _RESHAPES = frozenset({"view", "reshape", "flatten", "contiguous", "long"})
+# What scores go through on their way to the loss without becoming other values.
+_LAYOUT = _RESHAPES | {"transpose", "permute", "float"}
 
 
 class TargetIsInput(Rule):
@@ -31,17 +33,41 @@ class TargetIsInput(Rule):
         loss = loss_call(self.facts, node)
         if loss is None or loss.kind not in ("cross_entropy", "nll") or loss.target is None:
             return
-        model = model_call(self.facts, loss.input, node)
-        if model is None or _AUTOENCODER.search(dotted(model.func) or ""):
-            return
+        if self._leaks(loss.input, loss.target, node, 0):
+            self.report(node, MESSAGE)
+
+    def _leaks(self, scores: cst.BaseExpression, target: cst.BaseExpression, at: cst.CSTNode, depth: int) -> bool:
+        """Whether `target` is the very input of the model call that produced `scores`."""
+        model = model_call(self.facts, scores, at)
+        if model is None:
+            # `logits, target = wrapper(x)`: a wrapper of this file returning the scores and the target
+            bare = _unreshaped(scores, _LAYOUT)
+            return depth < 2 and self._both_returned(bare, _unreshaped(target), at, self._leaks, depth)
+        if _AUTOENCODER.search(dotted(model.func) or ""):
+            return False
         inputs = positional_args(model)
         if not inputs:
-            return
-        fed, fed_opaque = self._value(inputs[0], model)
-        target, target_opaque = self._value(_unreshaped(loss.target), node)
-        same = fed is target if fed_opaque or target_opaque else same_code(self.context.module, fed, target)
-        if same:
-            self.report(node, MESSAGE)
+            return False
+        if self._both_returned(inputs[0], _unreshaped(target), at, self._same_tensor, depth):
+            return True  # `data, targets = get_batch(source, i)` returning the same slice twice
+        return self._same_tensor(inputs[0], _unreshaped(target), at, depth, model)
+
+    def _same_tensor(self, fed, target, at, depth=0, fed_at=None) -> bool:
+        fed, fed_opaque = self._value(fed, fed_at or at)
+        target, target_opaque = self._value(_unreshaped(target), at)
+        if fed_opaque or target_opaque:
+            return fed is target
+        return same_code(self.context.module, fed, target)
+
+    def _both_returned(self, first, second, at, compare, depth) -> bool:
+        """`first` and `second` unpacked from one call of a helper whose every `return` makes `compare` true."""
+        a, b = unpacked_from(self.facts, first, at), unpacked_from(self.facts, second, at)
+        if a is None or b is None or a[0] is not b[0] or a[1] == b[1]:
+            return False
+        firsts, seconds = returned_elements(self.facts, *a), returned_elements(self.facts, *b)
+        if not firsts or not seconds:
+            return False
+        return all(compare(x, y, ret, depth + 1) for (x, ret), (y, _) in zip(firsts, seconds))
 
     def _value(self, expr: cst.BaseExpression, at: cst.CSTNode) -> tuple[cst.BaseExpression, bool]:
         """What a local name holds where it is read, and whether only its identity can be compared.
@@ -52,11 +78,12 @@ class TargetIsInput(Rule):
         value = latest_value(self.facts, expr, at)
         if value is None:
             return expr, False
+        value = _unreshaped(value)
         return value, not isinstance(value, (cst.Name, cst.Subscript, cst.Attribute))
 
 
-def _unreshaped(expr: cst.BaseExpression) -> cst.BaseExpression:
+def _unreshaped(expr: cst.BaseExpression, methods: frozenset[str] = _RESHAPES) -> cst.BaseExpression:
     """`x.view(-1)` / `x.reshape(-1).long()` -> `x`."""
-    while isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value in _RESHAPES:
+    while isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value in methods:
         expr = expr.func.value
     return expr

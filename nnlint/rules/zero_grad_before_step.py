@@ -21,9 +21,11 @@ class ZeroGradBeforeStep(Rule):
     triggers = ("grad",)
 
     def visit_Module(self, node: cst.Module) -> None:
-        for loop in training_loops(self.facts).loops:
+        reported: set[cst.CSTNode] = set()
+        for loop in training_loops(self.facts).step_regions():
             for zero in loop.of(ZERO_GRAD):
-                if not zero.in_handler and self._wipes_gradients(loop, zero):
+                if not zero.in_handler and zero.node not in reported and self._wipes_gradients(loop, zero):
+                    reported.add(zero.node)
                     self.report(zero.node, MESSAGE)
 
     def _wipes_gradients(self, loop: Loop, zero: Event) -> bool:

@@ -185,6 +185,69 @@ def test_optimizer_built_anew_each_iteration_is_a_one_off_check():
     assert findings(source, "NN301") == []
 
 
+def test_gan_whose_discriminator_optimizer_is_never_zeroed():
+    source = """
+        for imgs, _ in dataloader:
+            optimizer_G.zero_grad()
+            g_loss = adversarial_loss(discriminator(generator(z)), valid)
+            g_loss.backward()
+            optimizer_G.step()
+
+            d_loss = adversarial_loss(discriminator(imgs), valid)
+            d_loss.backward()
+            optimizer_D.step()
+    """
+    assert findings(source, "NN301") == [(10, 5)]
+    assert messages(source, "NN301")[0].startswith(
+        "`optimizer_D.step()` applies gradients that are never zeroed in this loop (only `optimizer_G` are)"
+    )
+
+
+def test_gan_zeroing_both_optimizers_is_clean():
+    source = """
+        for imgs, _ in dataloader:
+            optimizer_G.zero_grad()
+            g_loss = adversarial_loss(discriminator(generator(z)), valid)
+            g_loss.backward()
+            optimizer_G.step()
+
+            optimizer_D.zero_grad()
+            d_loss = adversarial_loss(discriminator(imgs), valid)
+            d_loss.backward()
+            optimizer_D.step()
+    """
+    assert findings(source, "NN301") == []
+
+
+def test_gan_zeroing_through_the_models_is_not_second_guessed():
+    source = """
+        for imgs, _ in dataloader:
+            netG.zero_grad()
+            errG = criterion(netD(netG(z)), label)
+            errG.backward()
+            optimizerG.step()
+
+            netD.zero_grad()
+            errD = criterion(netD(imgs), label)
+            errD.backward()
+            optimizerD.step()
+    """
+    assert findings(source, "NN301") == []
+
+
+def test_optimizers_zeroed_in_a_loop_over_them_are_not_second_guessed():
+    source = """
+        for x in loader:
+            for opt in (opt_a, opt_b):
+                opt.zero_grad()
+            loss = model(x)
+            loss.backward()
+            opt_a.step()
+            opt_b.step()
+    """
+    assert findings(source, "NN301") == []
+
+
 def test_distributed_autograd_context_has_nothing_to_zero():
     # RPC training: each iteration's gradients live in its own `dist_autograd.context()`, and
     # `DistributedOptimizer.step(context_id)` reads them from there.
@@ -201,6 +264,7 @@ def test_distributed_autograd_context_has_nothing_to_zero():
                         opt.step(context_id)
     """
     assert findings(source, "NN301") == []
+
 
 
 def test_local_backward_next_to_a_distributed_one_is_still_flagged():

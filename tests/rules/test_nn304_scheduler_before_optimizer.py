@@ -163,7 +163,7 @@ def test_diffusers_noise_scheduler_step_is_not_a_learning_rate_scheduler():
     assert findings(source, "NN304") == []
 
 
-def test_lightning_style_without_a_loop_is_clean():
+def test_lightning_training_step_without_a_loop_is_checked_like_an_iteration():
     source = """
         import pytorch_lightning as pl
 
@@ -174,5 +174,20 @@ def test_lightning_style_without_a_loop_is_clean():
                 opt = self.optimizers()
                 self.manual_backward(self.loss(batch))
                 opt.step()
+    """
+    assert findings(source, "NN304") == [(7, 9)]
+
+
+def test_lightning_training_step_stepping_the_scheduler_last_is_clean():
+    source = """
+        import pytorch_lightning as pl
+
+        class Model(pl.LightningModule):
+            def training_step(self, batch, batch_idx):
+                opt = self.optimizers()
+                self.manual_backward(self.loss(batch))
+                opt.step()
+                sch = self.lr_schedulers()
+                sch.step()
     """
     assert findings(source, "NN304") == []
