@@ -36,6 +36,15 @@ class Fix:
 
 
 @dataclass(frozen=True)
+class Related:
+    """Another place the finding involves (the model's softmax in another file): shown as a note."""
+
+    filename: str
+    location: Location
+    message: str
+
+
+@dataclass(frozen=True)
 class Diagnostic:
     code: str
     name: str
@@ -45,6 +54,7 @@ class Diagnostic:
     end_location: Location
     fix: Fix | None = None
     url: str | None = field(default=None)
+    related: tuple[Related, ...] = ()
 
     def sort_key(self) -> tuple:
         return (self.filename, self.location, self.code)
@@ -74,6 +84,7 @@ class Diagnostic:
             "end_location": _loc(self.end_location),
             "fix": fix,
             "url": self.url,
+            **({"related": [_related(r) for r in self.related]} if self.related else {}),
         }
 
     @classmethod
@@ -98,7 +109,14 @@ class Diagnostic:
             end_location=Location(**data["end_location"]),
             fix=fix,
             url=data.get("url"),
+            related=tuple(
+                Related(r["filename"], Location(**r["location"]), r["message"]) for r in data.get("related", ())
+            ),
         )
+
+
+def _related(related: Related) -> dict:
+    return {"filename": related.filename, "location": _loc(related.location), "message": related.message}
 
 
 def _loc(location: Location) -> dict:

@@ -8,13 +8,13 @@ import sys
 import tokenize
 import warnings
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from nnlint.context import FileContext
-from nnlint.diagnostic import Diagnostic, Edit, Fix, Location
+from nnlint.diagnostic import Diagnostic, Edit, Fix, Location, Related
 from nnlint.rules import static_rules
 from nnlint.rules.base import Report, Rule, RuleInfo
 from nnlint.rules.engine_codes import SYNTAX_ERROR, UNREADABLE
@@ -42,22 +42,23 @@ def decode(data: bytes) -> str:
     return text[1:] if text.startswith("\ufeff") else text
 
 
-def lint_bytes(path: str, data: bytes, selection: Selection) -> list[Diagnostic]:
+def lint_bytes(path: str, data: bytes, selection: Selection, project=None) -> list[Diagnostic]:
     try:
         source = decode(data)
     except (UnicodeDecodeError, LookupError, SyntaxError) as error:
         return _file_diagnostic(UNREADABLE, path, f"cannot decode file: {_reason(error)}", selection)
-    return lint_source(path, source, selection)
+    return lint_source(path, source, selection, project)
 
 
-def lint_source(path: str, source: str, selection: Selection) -> list[Diagnostic]:
+def lint_source(path: str, source: str, selection: Selection, project=None) -> list[Diagnostic]:
+    """`project`: the file's nnlint.project ProjectView, for names imported from other files of the project."""
     try:
-        return _lint_source(path, source, selection)
+        return _lint_source(path, source, selection, project)
     except RecursionError:  # libcst recurses per nesting level: e.g. thousands of implicitly joined strings
         return _file_diagnostic(SYNTAX_ERROR, path, "cannot analyse: the code is nested too deeply", selection)
 
 
-def _lint_source(path: str, source: str, selection: Selection) -> list[Diagnostic]:
+def _lint_source(path: str, source: str, selection: Selection, project) -> list[Diagnostic]:
     rules = [rule for rule in selection.rules() if any(t in source for t in rule.triggers)]
     if not rules:
         return []
@@ -71,7 +72,7 @@ def _lint_source(path: str, source: str, selection: Selection) -> list[Diagnosti
             return []
         message, location = found
         return [_diagnostic(SYNTAX_ERROR, path, message, location, location)]
-    context = FileContext(path, source, module)
+    context = FileContext(path, source, module, project)
     visitors = [rule(context) for rule in rules]
     if any(visitor.get_inherited_dependencies() for visitor in visitors):
         MetadataWrapper(module, unsafe_skip_copy=True).visit_batched(visitors)
@@ -103,8 +104,16 @@ def _to_diagnostics(context: FileContext, reports: Iterable[tuple[RuleInfo, Repo
         if report.fix is not None:
             edits = tuple(Edit(edit.replacement, *span(edit.node)) for edit in report.fix.edits)
             fix = Fix(report.fix.applicability, report.fix.message, edits)
-        diagnostics.append(_diagnostic(info, context.path, report.message, start, end, fix))
+        diagnostic = _diagnostic(info, context.path, report.message, start, end, fix)
+        if report.related is not None:
+            diagnostic = replace(diagnostic, related=(related_location(report.related, context.path),))
+        diagnostics.append(diagnostic)
     return sorted(set(diagnostics), key=Diagnostic.sort_key)
+
+
+def related_location(where, path: str) -> Related:
+    """A project `Where` (another file, or this one when its path is empty) as a diagnostic's related place."""
+    return Related(where.path or path, Location(where.line, where.column), f"`{where.label}` is here")
 
 
 def _file_diagnostic(info: RuleInfo, path: str, message: str, selection: Selection) -> list[Diagnostic]:

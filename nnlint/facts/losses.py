@@ -6,6 +6,7 @@ import re
 
 import libcst as cst
 
+from nnlint.facts import elsewhere
 from nnlint.facts.collector import Facts
 from nnlint.facts.imports import dotted
 
@@ -76,7 +77,10 @@ def is_loss(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode, depth: int 
             return False
         if isinstance(func, cst.Attribute) and func.attr.value in _REDUCING:
             return is_loss(facts, func.value, at, depth + 1)
-        return is_loss_callable(facts, func, at)
+        if is_loss_callable(facts, func, at):
+            return True
+        returned = elsewhere.returned(facts, expr)  # `train_step(...)` that returns its loss tensor
+        return returned is not None and returned.kind == "loss_tensor"
     name = dotted(expr)
     if name is None:
         return False

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import libcst as cst
 
-from nnlint.facts.loops import CLIP, SCALER_SCALE, SCALER_STEP, SCALER_UNSCALE, training_loops
+from nnlint.facts.elsewhere import describe, here
+from nnlint.facts.imports import dotted
+from nnlint.facts.loops import CLIP, SCALER_SCALE, SCALER_STEP, SCALER_UNSCALE, Event, training_loops
 from nnlint.rules.base import Rule
 
 MESSAGE = (
@@ -27,4 +29,15 @@ class ClipWithoutUnscale(Rule):
             for clip in loop.of(CLIP):
                 scaled = any(scale.may_precede(clip) for scale in scales)
                 if scaled and not clip.in_handler and not any(u.may_precede(clip) for u in unscales):
-                    self.report(clip.node, MESSAGE)
+                    self._report(clip)
+
+    def _report(self, clip: Event) -> None:
+        """At the clip, or at the helper call that clips inside (where the user can add the unscale)."""
+        if clip.via is None:
+            self.report(clip.node, MESSAGE)
+            return
+        where = clip.elsewhere or self._here(clip.node)
+        self.report(clip.via, f"{MESSAGE} (this call clips with {describe(where)})", related=where)
+
+    def _here(self, node: cst.Call):
+        return here(self.facts, node, f"{dotted(node.func) or 'clip'}(...)")

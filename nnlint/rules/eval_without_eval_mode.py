@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import libcst as cst
 
-from nnlint.facts.evaluation import established, evaluation_loops, sets_eval_mode
+from nnlint.facts.elsewhere import describe
+from nnlint.facts.evaluation import established, evaluation_calls, evaluation_loops, sets_eval_mode
 from nnlint.rules.base import Rule
 
 MESSAGE = (
     "this loop evaluates on `{loader}` but the model is never put in eval mode, so dropout stays on and "
     "BatchNorm uses batch statistics — call `model.eval()` before the loop"
+)
+
+CALL_MESSAGE = (
+    "this call evaluates on `{loader}` ({where}) but the model is never put in eval mode, so dropout stays "
+    "on and BatchNorm uses batch statistics — call `model.eval()` before it"
 )
 
 
@@ -23,3 +29,5 @@ class EvalWithoutEvalMode(Rule):
         for loop in evaluation_loops(self.facts):
             if not established(self.facts, loop.node, lambda at: sets_eval_mode(self.facts, at)):
                 self.report(loop.node, MESSAGE.format(loader=loop.iterable_name))
+        for call, loader, where in evaluation_calls(self.facts):
+            self.report(call, CALL_MESSAGE.format(loader=loader, where=describe(where)), related=where)
