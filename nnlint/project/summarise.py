@@ -18,7 +18,7 @@ from nnlint.facts.evaluation import _MODEL_LIKE, runs_without_grad, sets_eval_mo
 from nnlint.facts.imports import dotted
 from nnlint.facts.losses import FUNCTIONAL_LOSSES, is_detached, is_loss, is_loss_module_constructor
 from nnlint.facts.loops import BACKWARD, STEPS, training_loops
-from nnlint.facts.modules import layer_class, module_classes, nn_class
+from nnlint.facts.modules import layer_class, layer_constructor, module_classes, nn_class
 from nnlint.facts.normalization import normalize_statistics
 from nnlint.facts.pretrained import PretrainedLoaders
 from nnlint.facts.schedulers import epoch_based
@@ -184,7 +184,10 @@ class Summariser:
         output, output_where = "", None
         found = _forward_output(self.facts, cls, 0)
         if found is not None and found.kind in _SQUASHING:
-            output, output_where = found.kind, self.where(found.node, _layer_label(self.facts, found.node))
+            node = found.node
+            if isinstance(node, cst.Call) and nn_class(self.facts, node) is None:  # `self.act(x)`: its layer
+                node = layer_constructor(self.facts, node.func, node) or node
+            output, output_where = found.kind, self.where(node, _layer_label(self.facts, node))
         pretrained, pretrained_where = "", None
         loaders = PretrainedLoaders(self.facts)
         loops = training_loops(self.facts)
