@@ -44,11 +44,16 @@ class Cache:
             return None
         return [replace(Diagnostic.from_dict(item), filename=str(path)) for item in entry["diagnostics"]]
 
+    def dependencies_of(self, path: Path) -> dict[str, str]:
+        """The project summaries (path -> digest) the cached findings were computed from."""
+        entry = self.entries.get(str(path.resolve()))
+        return dict(entry.get("dependencies", {})) if entry else {}
+
     def hash_of(self, path: Path) -> str | None:
         entry = self.entries.get(str(path.resolve()))
         return entry["hash"] if entry else None
 
-    def put(self, path: Path, data_hash: str, diagnostics: list[Diagnostic]) -> None:
+    def put(self, path: Path, data_hash: str, diagnostics: list[Diagnostic], dependencies=None) -> None:
         try:
             status = path.stat()
         except OSError:
@@ -58,6 +63,7 @@ class Cache:
             "size": status.st_size,
             "hash": data_hash,
             "diagnostics": [d.to_dict() for d in diagnostics],
+            "dependencies": dependencies or {},
         }
         self.dirty = True
 

@@ -20,6 +20,7 @@ from nnlint.engine import Selection
 from nnlint.fix import write_atomically
 from nnlint.notebooks import diff as notebook_diff
 from nnlint.notebooks import is_notebook
+from nnlint.project.spec import ProjectSpec
 from nnlint.report import read_source_file, write_report, write_statistics
 from nnlint.rules import catalogue
 from nnlint.runner import FileOutcome, FixRequest, RunResult, Selector, lint_data, run
@@ -56,7 +57,8 @@ def run_check(paths: list[str], settings: Settings, options: Options) -> int:
         return 0
     fix = FixRequest(settings.fixable_codes(), options.unsafe_fixes) if options.fix or options.diff else None
     with _progress(len(files), options) as tick:
-        result = run(files, settings, fix=fix, use_cache=options.use_cache, on_file_done=tick)
+        roots = [Path(path) for path in paths if Path(path).is_dir()]
+        result = run(files, settings, fix=fix, use_cache=options.use_cache, on_file_done=tick, roots=roots)
     changed = [outcome for outcome in result.outcomes if outcome.changed]
     if options.diff:
         for outcome in changed:
@@ -90,7 +92,8 @@ def _check_stdin(settings: Settings, options: Options) -> int:
     data = sys.stdin.buffer.read()
     selection = Selector(settings).for_path(name) if name != "-" else Selection(settings.enabled_codes())
     fix = FixRequest(settings.fixable_codes(), options.unsafe_fixes) if options.fix or options.diff else None
-    outcome = lint_data(name, data, selection, fix, content_hash(data))  # a crash here reaches cli.main
+    project = ProjectSpec.of(settings, cached=options.use_cache).view(name) if name != "-" else None
+    outcome = lint_data(name, data, selection, fix, content_hash(data), project)  # a crash here reaches cli.main
     if options.diff:
         if outcome.changed:
             sys.stdout.write(_unified_diff(outcome))

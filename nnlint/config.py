@@ -39,6 +39,7 @@ class Settings:
     unfixable: tuple[str, ...] = ()
     output_format: str = "full"
     respect_gitignore: bool = True
+    src: tuple[str, ...] = (".", "src")  # where the project's top-level modules live (relative to root)
     # where the config lives: globs and the cache are relative to it
     root: Path = field(default_factory=Path.cwd)
     source: Path | None = None
@@ -59,7 +60,7 @@ class Settings:
 
     def fingerprint(self) -> str:
         """What the cached results depend on."""
-        return repr((sorted(self.enabled_codes()), self.per_file_ignores))
+        return repr((sorted(self.enabled_codes()), self.per_file_ignores, self.src))
 
 
 _KEYS = {
@@ -73,6 +74,7 @@ _KEYS = {
     "unfixable": "codes",
     "output-format": "format",
     "respect-gitignore": "bool",
+    "src": "strings",
 }
 
 

@@ -10,14 +10,17 @@ from nnlint.facts import Facts
 
 
 class FileContext:
-    def __init__(self, path: str, source: str, module: cst.Module) -> None:
+    def __init__(self, path: str, source: str, module: cst.Module, project=None) -> None:
         self.path = path
         self.source = source
         self.module = module
+        self.project = project  # a nnlint.project.view.ProjectView, or None: this file's own functions only
 
     @cached_property
     def facts(self) -> Facts:
-        return Facts(self.module)
+        facts = Facts(self.module)
+        facts.project = self.project
+        return facts
 
     def code_for(self, node: cst.CSTNode) -> str:
         return self.module.code_for_node(node)

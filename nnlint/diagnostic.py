@@ -37,6 +37,15 @@ class Fix:
 
 
 @dataclass(frozen=True)
+class Related:
+    """Another place the finding involves (the model's softmax in another file): shown as a note."""
+
+    filename: str
+    location: Location
+    message: str
+
+
+@dataclass(frozen=True)
 class Diagnostic:
     code: str
     name: str
@@ -47,6 +56,7 @@ class Diagnostic:
     fix: Fix | None = None
     url: str | None = field(default=None)
     cell: int | None = None  # set for notebooks: rows are then relative to this cell
+    related: tuple[Related, ...] = ()
 
     def sort_key(self) -> tuple:
         return (self.filename, self.cell or 0, self.location, self.code)
@@ -77,6 +87,7 @@ class Diagnostic:
             "fix": fix,
             "url": self.url,
             "cell": self.cell,
+            **({"related": [_related(r) for r in self.related]} if self.related else {}),
         }
 
     @classmethod
@@ -102,7 +113,14 @@ class Diagnostic:
             fix=fix,
             url=data.get("url"),
             cell=data.get("cell"),
+            related=tuple(
+                Related(r["filename"], Location(**r["location"]), r["message"]) for r in data.get("related", ())
+            ),
         )
+
+
+def _related(related: Related) -> dict:
+    return {"filename": related.filename, "location": _loc(related.location), "message": related.message}
 
 
 def _loc(location: Location) -> dict:

@@ -7,13 +7,13 @@ import io
 import sys
 import tokenize
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from nnlint.context import FileContext
-from nnlint.diagnostic import Diagnostic, Edit, Fix, Location
+from nnlint.diagnostic import Diagnostic, Edit, Fix, Location, Related
 from nnlint.rules import static_rules
 from nnlint.rules.base import Report, Rule, RuleInfo
 from nnlint.python_syntax import python_error
@@ -48,7 +48,7 @@ _WIDE_BOMS = (  # UTF-32 first: its little-endian mark begins with UTF-16's
 )
 
 
-def lint_bytes(path: str, data: bytes, selection: Selection) -> list[Diagnostic]:
+def lint_bytes(path: str, data: bytes, selection: Selection, project=None) -> list[Diagnostic]:
     wide = next((name for bom, name in _WIDE_BOMS if data.startswith(bom)), None)
     if wide is not None:  # Python cannot read these at all; say what the file is rather than "bad cookie"
         message = f"cannot decode file: it is {wide} text (byte-order mark); Python source must be UTF-8"
@@ -57,17 +57,18 @@ def lint_bytes(path: str, data: bytes, selection: Selection) -> list[Diagnostic]
         source = decode(data)
     except (UnicodeDecodeError, LookupError, SyntaxError) as error:
         return _file_diagnostic(UNREADABLE, path, f"cannot decode file: {_reason(error)}", selection)
-    return lint_source(path, source, selection)
+    return lint_source(path, source, selection, project)
 
 
-def lint_source(path: str, source: str, selection: Selection) -> list[Diagnostic]:
+def lint_source(path: str, source: str, selection: Selection, project=None) -> list[Diagnostic]:
+    """`project`: the file's nnlint.project ProjectView, for names imported from other files of the project."""
     try:
-        return _lint_source(path, source, selection)
+        return _lint_source(path, source, selection, project)
     except RecursionError:  # libcst recurses per nesting level: e.g. thousands of implicitly joined strings
         return _file_diagnostic(SYNTAX_ERROR, path, "cannot analyse: the code is nested too deeply", selection)
 
 
-def _lint_source(path: str, source: str, selection: Selection) -> list[Diagnostic]:
+def _lint_source(path: str, source: str, selection: Selection, project) -> list[Diagnostic]:
     # every file, triggered or not: a file Python rejects is reported, and never reaches libcst
     rejected = python_error(source, path)
     if rejected is not None:
@@ -82,7 +83,7 @@ def _lint_source(path: str, source: str, selection: Selection) -> list[Diagnosti
         module = cst.parse_module(source)
     except cst.ParserSyntaxError:  # valid Python with a construct libcst does not support: nothing to report
         return []
-    context = FileContext(path, source, module)
+    context = FileContext(path, source, module, project)
     visitors = [rule(context) for rule in rules]
     if any(visitor.get_inherited_dependencies() for visitor in visitors):
         MetadataWrapper(module, unsafe_skip_copy=True).visit_batched(visitors)
@@ -114,8 +115,16 @@ def _to_diagnostics(context: FileContext, reports: Iterable[tuple[RuleInfo, Repo
         if report.fix is not None:
             edits = tuple(Edit(edit.replacement, *span(edit.node)) for edit in report.fix.edits)
             fix = Fix(report.fix.applicability, report.fix.message, edits)
-        diagnostics.append(_diagnostic(info, context.path, report.message, start, end, fix))
+        diagnostic = _diagnostic(info, context.path, report.message, start, end, fix)
+        if report.related is not None:
+            diagnostic = replace(diagnostic, related=(related_location(report.related, context.path),))
+        diagnostics.append(diagnostic)
     return sorted(set(diagnostics), key=Diagnostic.sort_key)
+
+
+def related_location(where, path: str) -> Related:
+    """A project `Where` (another file, or this one when its path is empty) as a diagnostic's related place."""
+    return Related(where.path or path, Location(where.line, where.column), f"`{where.label}` is here")
 
 
 def _file_diagnostic(info: RuleInfo, path: str, message: str, selection: Selection) -> list[Diagnostic]:

@@ -9,12 +9,13 @@ import tokenize
 import traceback
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pathspec
 
 from nnlint.cache import Cache, content_hash
+from nnlint.project.spec import ProjectSpec
 from nnlint import selectors
 from nnlint.config import Settings
 from nnlint.diagnostic import Diagnostic, Location
@@ -45,6 +46,7 @@ class FileOutcome:
     same_as_cached: bool = False  # touched, but the content hash matches the cache entry
     fixes_applied: int = 0
     crash: str | None = None  # an nnlint bug met on this file: its traceback; the other files go on
+    dependencies: dict[str, str] = field(default_factory=dict)  # project summaries used: path -> digest
 
     @property
     def changed(self) -> bool:
@@ -89,8 +91,10 @@ class Selector:
         return Selection(codes)
 
 
-def lint_file(path: str, selection: Selection, fix: FixRequest | None, known_hash: str | None) -> FileOutcome:
-    """Read, lint and (if asked) fix one file. Runs in worker processes: no shared state."""
+def lint_file(
+    path: str, selection: Selection, fix: FixRequest | None, known_hash: str | None, project: ProjectSpec | None = None,
+) -> FileOutcome:
+    """Read, lint and (if asked) fix one file. Runs in worker processes: no shared state but the summaries."""
     try:
         data = Path(path).read_bytes()
     except OSError as error:
@@ -102,15 +106,19 @@ def lint_file(path: str, selection: Selection, fix: FixRequest | None, known_has
     if known_hash == data_hash and fix is None:
         return FileOutcome(path, [], data_hash=data_hash, same_as_cached=True)
     try:
-        return lint_data(path, data, selection, fix, data_hash)
+        view = project.view(path) if project is not None else None
+        outcome = lint_data(path, data, selection, fix, data_hash, view)
+        return replace(outcome, dependencies=view.used) if view is not None else outcome
     except Exception:  # noqa: BLE001 - one file's crash must not cost the user the whole run
         return FileOutcome(path, [], crash=traceback.format_exc())
 
 
-def lint_data(path: str, data: bytes, selection: Selection, fix: FixRequest | None, data_hash: str) -> FileOutcome:
+def lint_data(
+    path: str, data: bytes, selection: Selection, fix: FixRequest | None, data_hash: str, project=None,
+) -> FileOutcome:
     if is_notebook(path):
         return _lint_notebook(path, data, selection, fix, data_hash)
-    diagnostics = lint_bytes(path, data, selection)
+    diagnostics = lint_bytes(path, data, selection, project)
     if fix is None or not any(d.fix for d in diagnostics):
         return FileOutcome(path, diagnostics, data_hash)
     source = decode(data)
@@ -160,13 +168,22 @@ def run(
     fix: FixRequest | None = None,
     use_cache: bool = True,
     on_file_done: Callable[[], None] | None = None,
+    roots: list[Path] = (),
 ) -> RunResult:
+    """`roots`: directories named on the command line, searched for imported modules besides `src`."""
     selector = Selector(settings)
     cache = Cache(settings.root, settings.fingerprint()) if use_cache else None
+    project = ProjectSpec.of(settings, roots, cached=cache is not None)
+    index = project.index()
+    index.finder.forget()
     result = RunResult()
     pending: list[tuple[str, Selection, str | None]] = []
     for path in files:
         cached = cache.get(path) if cache is not None and fix is None else None
+        if cached is not None and not index.unchanged(cache.dependencies_of(path)):
+            cached = None  # a summary it used changed (an imported model, a helper): lint again
+            pending.append((str(path), selector.for_path(str(path)), None))
+            continue
         if cached is not None:
             result.outcomes.append(FileOutcome(str(path), cached))
             _tick(on_file_done)
@@ -174,29 +191,31 @@ def run(
         known_hash = cache.hash_of(path) if cache is not None else None
         pending.append((str(path), selector.for_path(str(path)), known_hash))
 
-    for outcome in _lint_all(pending, fix, on_file_done):
+    for outcome in _lint_all(pending, fix, on_file_done, project):
         if outcome.same_as_cached:
             cached = cache.get(Path(outcome.path), outcome.data_hash) if cache is not None else None
-            outcome = FileOutcome(outcome.path, cached or [], outcome.data_hash)
+            dependencies = cache.dependencies_of(Path(outcome.path)) if cache is not None else {}
+            outcome = FileOutcome(outcome.path, cached or [], outcome.data_hash, dependencies=dependencies)
         if cache is not None and outcome.data_hash is not None and not outcome.changed and not outcome.crash:
-            cache.put(Path(outcome.path), outcome.data_hash, outcome.diagnostics)
+            cache.put(Path(outcome.path), outcome.data_hash, outcome.diagnostics, outcome.dependencies)
         result.outcomes.append(outcome)
     if cache is not None:
         cache.save()
     return result
 
 
-def _lint_all(pending, fix, on_file_done):
+def _lint_all(pending, fix, on_file_done, project):
     if len(pending) < PARALLEL_FROM:
         for path, selection, known_hash in pending:
-            yield lint_file(path, selection, fix, known_hash)
+            yield lint_file(path, selection, fix, known_hash, project)
             _tick(on_file_done)
         return
     workers = os.cpu_count() or 1
     with ProcessPoolExecutor(max_workers=workers) as pool:
         chunk = max(1, len(pending) // (workers * 8))
         paths, selections, hashes = zip(*pending)
-        for outcome in pool.map(lint_file, paths, selections, [fix] * len(pending), hashes, chunksize=chunk):
+        projects = [project] * len(pending)
+        for outcome in pool.map(lint_file, paths, selections, [fix] * len(pending), hashes, projects, chunksize=chunk):
             yield outcome
             _tick(on_file_done)
 

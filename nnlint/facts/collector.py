@@ -81,6 +81,7 @@ class _Collector:
 class Facts:
     def __init__(self, module: cst.Module) -> None:
         self.module = module
+        self.project = None  # the file's ProjectView (nnlint.project): answers for names made elsewhere
         self.imports = ImportTable()
         self._parents: dict[cst.CSTNode, cst.CSTNode] = {}
         self._order: dict[cst.CSTNode, int] = {}

@@ -16,9 +16,12 @@ from collections.abc import Callable
 
 import libcst as cst
 
+from nnlint.facts import elsewhere
+from nnlint.facts.calls import argument
 from nnlint.facts.collector import Facts
 from nnlint.facts.imports import dotted
 from nnlint.facts.loops import BACKWARD, EVAL_MODE, LOADER_LIKE, STEPS, Loop, training_loops
+from nnlint.facts.splits import split_of
 
 _EVAL_FUNCTION = re.compile(r"(^|_)(eval|evaluate|evaluation|validate|validation|valid|val)(_|$)", re.I)
 MODEL_LIKE = re.compile(r"model|net|encoder|decoder|backbone|classifier|detector", re.I)
@@ -30,6 +33,26 @@ _CALLER_DEPTH = 3
 def evaluation_loops(facts: Facts) -> list[Loop]:
     loops = training_loops(facts)
     return [loop for loop in loops.loops if _is_evaluation(facts, loop)]
+
+
+def evaluation_calls(facts: Facts) -> list[tuple[cst.Call, str, object]]:
+    """Calls of another file's function that runs the model over the val/test loader passed to it without
+    `model.eval()`, made where this file does not set eval mode either: (call, loader, the loop's `Where`)."""
+    found = []
+    for call in training_loops(facts).calls:
+        loaders = [arg for arg in call.args if split_of(dotted(arg.value) or "") == "eval"]
+        if not loaders or not any(LOADER_LIKE.search((dotted(a.value) or "").rsplit(".", 1)[-1]) for a in loaders):
+            continue
+        evaluation = elsewhere.evaluation(facts, call)
+        if evaluation is None or evaluation.sets_eval_mode:
+            continue
+        loader = argument(call, evaluation.position, evaluation.loader)
+        name = dotted(loader) if loader is not None else None
+        if name is None or split_of(name) != "eval":
+            continue
+        if not established(facts, call, lambda at: sets_eval_mode(facts, at)):
+            found.append((call, name, evaluation.where))
+    return found
 
 
 def established(facts: Facts, node: cst.CSTNode, holds: Callable[[cst.CSTNode], bool], depth: int = 0) -> bool:

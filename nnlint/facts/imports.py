@@ -24,6 +24,9 @@ def dotted(expr: cst.BaseExpression) -> str | None:
 class ImportTable:
     def __init__(self) -> None:
         self.aliases: dict[str, str] = {}
+        # `from .net import Net` -> {"Net": ".net.Net"}; resolved against the project by nnlint.project only
+        self.relative: dict[str, str] = {}
+        self.star: list[str] = []  # `from .layers import *` -> ".layers"
 
     def add_import(self, node: cst.Import) -> None:
         for alias in node.names:
@@ -38,7 +41,10 @@ class ImportTable:
                 self.aliases[head] = head
 
     def add_import_from(self, node: cst.ImportFrom) -> None:
-        if node.relative or node.module is None or isinstance(node.names, cst.ImportStar):
+        if node.relative or isinstance(node.names, cst.ImportStar):
+            self._add_project_import(node)
+            return
+        if node.module is None:
             return
         module = dotted(node.module)
         if module is None:
@@ -51,6 +57,25 @@ class ImportTable:
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
                 local = alias.asname.name.value
             self.aliases[local] = f"{module}.{name}"
+
+    def _add_project_import(self, node: cst.ImportFrom) -> None:
+        module = dotted(node.module) if node.module is not None else ""
+        if module is None:
+            return
+        base = "." * len(node.relative) + module
+        if isinstance(node.names, cst.ImportStar):
+            self.star.append(base)
+            return
+        if not node.relative:
+            return
+        for alias in node.names:
+            name = dotted(alias.name)
+            if name is None:
+                continue
+            local = name
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                local = alias.asname.name.value
+            self.relative[local] = f"{base}.{name}" if module else f"{base}{name}"
 
     def qualify(self, expr: cst.BaseExpression) -> str | None:
         """The dotted name `expr` refers to: `F.softmax` -> `torch.nn.functional.softmax`.

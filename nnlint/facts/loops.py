@@ -19,6 +19,7 @@ from functools import cached_property
 
 import libcst as cst
 
+from nnlint.facts import elsewhere
 from nnlint.facts.collector import Facts
 from nnlint.facts.imports import dotted
 from nnlint.facts.modules import latest_value
@@ -80,6 +81,8 @@ class Event:
     receiver: str | None  # `optimizer`, `self.scheduler`, `model`; for `scaler.step(opt)`, `opt`
     guards: tuple[Guard, ...]  # outermost first, relative to the loop (or helper call site) it is listed for
     position: tuple[int, ...]  # source order; a helper's events sort at their call site
+    via: cst.Call | None = None  # the helper call in the loop's own body that this event happens inside
+    elsewhere: object = None  # for a helper of another file: the project `Where` of the call inside it
 
     def may_precede(self, later: Event) -> bool:
         """Whether one pass can run `self` and then `later`: not on exclusive branches, no early exit between."""
@@ -221,6 +224,11 @@ class TrainingLoops:
                 return False
         return False
 
+    @property
+    def calls(self) -> list[cst.Call]:
+        """Every call of the file, in source order."""
+        return self._walk.calls
+
     def calls_to(self, function: cst.FunctionDef) -> list[cst.Call]:
         """Calls in this file that resolve to `function` (`name(...)` or `self.name(...)`)."""
         return self._callers.get(function, [])
@@ -328,7 +336,7 @@ class TrainingLoops:
                 yield ancestor
             child = ancestor
 
-    def _events_in(self, region, guards, position, visiting, loop) -> list[Event]:
+    def _events_in(self, region, guards, position, visiting, loop, via=None) -> list[Event]:
         """The events of `region` (a loop body or a function body) in order, helpers followed."""
         events = []
         root = self._scope_root(region)
@@ -339,14 +347,18 @@ class TrainingLoops:
             where = (*position, self.facts.order(item))
             kind = self._event(item)
             if kind is not None:
-                events.append(Event(kind, item, self._receiver(item, kind), local, where))
+                events.append(Event(kind, item, self._receiver(item, kind), local, where, via))
                 continue
             if not isinstance(item, cst.Call):
                 continue
             helper = self.resolve(item)
             if helper is not None and helper not in visiting and len(visiting) < _HELPER_DEPTH:
-                events.extend(self._events_in(helper.body, local, where, visiting | {helper}, loop))
-            elif helper is None and loop is not None:
+                events.extend(self._events_in(helper.body, local, where, visiting | {helper}, loop, via or item))
+                continue
+            imported = elsewhere.effects(self.facts, item) if helper is None else []
+            for order, effect in enumerate(imported):  # a helper of another file, from its summary
+                events.append(Event(effect.kind, item, None, local, (*where, order), via or item, effect.where))
+            if helper is None and not imported and loop is not None:
                 name = dotted(item.func)
                 if name is not None:
                     loop.opaque_calls.append(name)

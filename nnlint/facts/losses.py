@@ -6,6 +6,7 @@ import re
 
 import libcst as cst
 
+from nnlint.facts import elsewhere
 from nnlint.facts.collector import Facts
 from nnlint.facts.imports import dotted
 from nnlint.facts.loops import training_loops
@@ -89,7 +90,10 @@ def is_loss(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode, depth: int 
             return False
         if isinstance(func, cst.Attribute) and func.attr.value in _REDUCING:
             return is_loss(facts, func.value, at, depth + 1)
-        return is_loss_callable(facts, func, at) or _returns_loss(facts, expr, depth)
+        if is_loss_callable(facts, func, at) or _returns_loss(facts, expr, depth):
+            return True
+        returned = elsewhere.returned(facts, expr)  # `train_step(...)` that returns its loss tensor
+        return returned is not None and returned.kind == "loss_tensor"
     if isinstance(expr, cst.Subscript):
         # `out["loss"]`, `loss_dict["total"]`, `losses[key]`: an item of a dict of losses
         key = expr.slice[0].slice if len(expr.slice) == 1 else None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from nnlint.facts import elsewhere
 from nnlint.facts.calls import number
 from nnlint.facts.collector import Facts
 from nnlint.facts.imports import dotted
@@ -56,6 +57,9 @@ def _is_plain_number(facts: Facts, value: cst.BaseExpression, at: cst.CSTNode, d
         return any(_is_plain_number(facts, v, at, depth + 1) for v in bound_values(facts, value, at))
     loops = training_loops(facts)
     helper = loops.resolve(value) if isinstance(value, cst.Call) else None
+    if helper is None and isinstance(value, cst.Call):  # a function of another file: its summary says
+        found = elsewhere.returned(facts, value)
+        return found is not None and found.kind == "number"
     returned = loops.returned_values(helper) if helper is not None else []
     return bool(returned) and all(r is not None and _is_plain_number(facts, r, at, depth + 1) for r in returned)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from nnlint.facts import elsewhere
 from nnlint.facts.calls import argument, string
 from nnlint.facts.collector import Facts
 
@@ -32,6 +33,8 @@ class PretrainedLoaders:
         self.facts = facts
         self.imagenet: list[str] = []
         self.other = False
+        self.elsewhere = None  # the project `Where` of an ImageNet loader inside another function or file
+        self._project_calls: list[cst.Call] = []  # `build_model()`: asked about only when it matters
 
     def see(self, call: cst.Call) -> None:
         qualified = self.facts.call_name(call) or ""
@@ -43,10 +46,26 @@ class PretrainedLoaders:
             self.other = True
         elif _maybe_pretrained(argument(call, None, "pretrained")):
             self.other = True  # timm.create_model(..., pretrained=True) and the like: statistics vary
+        else:
+            self._project_calls.append(call)
 
     def only_imagenet_loader(self) -> str | None:
         """How to show the first ImageNet loader (`resnet50(...)`), when the file loads no other weights."""
+        self._ask_project()
         return self.imagenet[0] if self.imagenet and not self.other else None
+
+    def _ask_project(self) -> None:
+        """Models built by the project's own functions and classes (`build_model()`, `Net()`), from summaries."""
+        calls, self._project_calls = self._project_calls, []
+        for call in calls:
+            built = elsewhere.returned(self.facts, call)
+            if built is None or built.kind != "model" or not built.pretrained:
+                continue
+            if built.pretrained == "other":
+                self.other = True
+            elif built.loaded is not None:
+                self.imagenet.append(built.loaded.label)
+                self.elsewhere = self.elsewhere or built.loaded
 
     def _see_torchvision(self, call: cst.Call, qualified: str) -> None:
         parts = qualified[len(_TORCHVISION_MODELS):].split(".")

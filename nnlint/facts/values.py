@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from nnlint.facts import elsewhere
 from nnlint.facts.calls import argument, positional_args
 from nnlint.facts.collector import Facts
 from nnlint.facts.imports import dotted
@@ -58,6 +59,7 @@ class Origin:
     kind: str  # softmax | log_softmax | sigmoid | relu | logits
     node: cst.CSTNode  # what applied it: the activation call, or the layer constructor of a model
     inline: bool  # written inside the expression itself, not reached through a variable or a model
+    elsewhere: object = None  # a project `Where` when the activation is in another function or file
 
 
 def origin(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode, depth: int = 0) -> Origin | None:
@@ -252,7 +254,19 @@ def _module_output(facts: Facts, call: cst.Call, at: cst.CSTNode, depth: int) ->
     if moved is not None:
         return _sequential_output(facts, moved, depth)
     model = _model_class(facts, func, at)
-    return _through(_forward_output(facts, model, depth)) if model is not None else None
+    if model is not None:
+        return _through(_forward_output(facts, model, depth))
+    return _project_model_output(facts, func, at)
+
+
+def _project_model_output(facts: Facts, func: cst.BaseExpression, at: cst.CSTNode) -> Origin | None:
+    """`model(x)` where `model = Net()` with `Net` imported, or `model = build_model()`: from the summaries."""
+    if dotted(func) is None or facts.qualified_name(func) is not None:
+        return None
+    model = elsewhere.value_of(facts, func, at)
+    if model is None or model.kind != "model" or not model.output or model.where is None:
+        return None
+    return Origin(model.output, func, False, model.where)
 
 
 def _sequential_output(facts: Facts, call: cst.Call, depth: int) -> Origin | None:
@@ -357,6 +371,10 @@ def loss_call(facts: Facts, call: cst.Call) -> LossCall | None:
         kind, functional = _FUNCTIONAL_LOSSES[qualified], True
     else:
         kind, functional = _LOSS_MODULES.get(layer_class(facts, call.func, call) or ""), False
+    if kind is None and dotted(call.func) is not None and facts.qualified_name(call.func) is None:
+        built = elsewhere.value_of(facts, call.func, call)  # criterion = build_criterion("ce")
+        if built is not None and built.kind == "criterion" and built.detail in _LOSS_MODULES.values():
+            kind = built.detail
     if kind is None:
         return None
     loss_input = argument(call, 0, "input")

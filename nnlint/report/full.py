@@ -112,6 +112,9 @@ def _write_snippet(out: LineWriter, diagnostic: Diagnostic, lines: list[str]) ->
     out.line((f"{blank_gutter} |", styled.GUTTER))
     if diagnostic.fix is not None:
         out.line((f"{blank_gutter} = help: ", styled.HELP), styled.printable(diagnostic.fix.message))
+    for related in diagnostic.related:  # the other place the finding involves: the model's softmax, the clip
+        where = f"{related.filename}:{related.location.row}:{related.location.column}"
+        out.line((f"{blank_gutter} = note: ", styled.HELP), styled.printable(f"{where}: {related.message}"))
 
 
 class _Window:

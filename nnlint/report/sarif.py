@@ -88,6 +88,18 @@ def _result(diagnostic: Diagnostic, rule_index: int) -> dict:
     if diagnostic.cell is not None:
         # SARIF has no notebook cells: the region's rows count within the cell named here.
         result["properties"] = {"cell": diagnostic.cell, "lineInCell": diagnostic.location.row}
+    if diagnostic.related:  # another file or function that the message names
+        result["relatedLocations"] = [
+            {
+                "id": number,
+                "physicalLocation": {
+                    "artifactLocation": artifact_location(related.filename),
+                    "region": {"startLine": related.location.row, "startColumn": related.location.column},
+                },
+                "message": {"text": related.message},
+            }
+            for number, related in enumerate(diagnostic.related)
+        ]
     fix = diagnostic.fix
     if fix is not None and fix.edits:
         result["fixes"] = [

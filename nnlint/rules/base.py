@@ -70,6 +70,7 @@ class Report:
     node: cst.CSTNode
     message: str
     fix: PendingFix | None
+    related: object = None  # a project `Where` in another function or file that the message names
 
 
 class Rule(cst.BatchableCSTVisitor):
@@ -94,8 +95,8 @@ class Rule(cst.BatchableCSTVisitor):
     def info(cls) -> RuleInfo:
         return RuleInfo(cls.code, cls.name, cls.summary, cls.fix, cls.default_enabled)
 
-    def report(self, node: cst.CSTNode, message: str, fix: PendingFix | None = None) -> None:
-        self.reports.append(Report(node, message, fix))
+    def report(self, node: cst.CSTNode, message: str, fix: PendingFix | None = None, related=None) -> None:
+        self.reports.append(Report(node, message, fix, related))
 
     def replace(self, node: cst.CSTNode, replacement: cst.CSTNode | str, message: str) -> PendingFix:
         """A one-edit fix that replaces `node`; `fix` (the class attribute) gives its applicability."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import libcst as cst
 
+from nnlint.facts.elsewhere import describe, here
+from nnlint.facts.imports import dotted
 from nnlint.facts.loops import CLIP, SCALER_SCALE, SCALER_STEP, SCALER_UNSCALE, STEPS, Event, training_loops
 from nnlint.rules.base import Rule
 
@@ -30,7 +32,18 @@ class ClipWithoutUnscale(Rule):
                 if scaled and not clip.in_handler and not any(u.may_precede(clip) for u in unscales):
                     if clip.node not in reported:
                         reported.add(clip.node)
-                        self.report(clip.node, MESSAGE)
+                        self._report(clip)
+
+    def _report(self, clip: Event) -> None:
+        """At the clip, or at the helper call that clips inside (where the user can add the unscale)."""
+        if clip.via is None:
+            self.report(clip.node, MESSAGE)
+            return
+        where = clip.elsewhere or self._here(clip.node)
+        self.report(clip.via, f"{MESSAGE} (this call clips with {describe(where)})", related=where)
+
+    def _here(self, node: cst.Call):
+        return here(self.facts, node, f"{dotted(node.func) or 'clip'}(...)")
 
 
 def _stepped_between(scale: Event, clip: Event, steps: list[Event]) -> bool:

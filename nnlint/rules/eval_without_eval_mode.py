@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from nnlint.facts.evaluation import MODEL_LIKE, established, evaluation_loops, sets_eval_mode
+from nnlint.facts.elsewhere import describe
+from nnlint.facts.evaluation import MODEL_LIKE, established, evaluation_calls, evaluation_loops, sets_eval_mode
 from nnlint.facts.imports import dotted
 from nnlint.facts.loops import Loop, training_loops
 from nnlint.facts.mode_layers import switches_mode
@@ -13,6 +14,11 @@ from nnlint.rules.base import Rule
 MESSAGE = (
     "this loop evaluates on `{loader}` but the model is never put in eval mode, so dropout stays on and "
     "BatchNorm uses batch statistics — call `model.eval()` before the loop"
+)
+
+CALL_MESSAGE = (
+    "this call evaluates on `{loader}` ({where}) but the model is never put in eval mode, so dropout stays "
+    "on and BatchNorm uses batch statistics — call `model.eval()` before it"
 )
 
 
@@ -27,6 +33,8 @@ class EvalWithoutEvalMode(Rule):
             if not established(self.facts, loop.node, lambda at: sets_eval_mode(self.facts, at)):
                 if self._mode_matters(loop):
                     self.report(loop.node, MESSAGE.format(loader=loop.iterable_name))
+        for call, loader, where in evaluation_calls(self.facts):
+            self.report(call, CALL_MESSAGE.format(loader=loader, where=describe(where)), related=where)
 
     def _mode_matters(self, loop: Loop) -> bool:
         """Some model the loop runs may have dropout or batch statistics (or is defined out of sight)."""

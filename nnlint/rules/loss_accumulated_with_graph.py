@@ -23,7 +23,7 @@ class LossAccumulatedWithGraph(Rule):
     code = "NN306"
     name = "loss-accumulated-with-graph"
     summary = "`total += loss` / `losses.append(loss)` in a training loop without `.item()` / `.detach()`"
-    triggers = ("backward",)
+    triggers = ("backward", "loss")
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         if isinstance(node.operator, cst.AddAssign):

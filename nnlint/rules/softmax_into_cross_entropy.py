@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from nnlint.facts.elsewhere import describe
 from nnlint.facts.modules import latest_value, nn_class
 from nnlint.facts.values import Origin, activation_input, loss_call, origin
 from nnlint.rules.base import PendingFix, Rule
@@ -22,6 +23,10 @@ MODEL_MESSAGE = (
     "the model ends in `nn.{layer}` but cross-entropy applies log_softmax itself, so its outputs are squashed "
     "twice — remove the final `nn.{layer}` and pass the logits"
 )
+ELSEWHERE_MESSAGE = (
+    "the model's output goes through {where} but cross-entropy applies log_softmax itself, so its outputs are "
+    "squashed twice — remove that activation and pass the logits"
+)
 _ATOMS = (cst.Name, cst.Attribute, cst.Call, cst.Subscript)
 
 
@@ -38,6 +43,10 @@ class SoftmaxIntoCrossEntropy(Rule):
             return
         found = origin(self.facts, loss.input, node)
         if found is None or found.kind not in MESSAGES:
+            return
+        if found.elsewhere is not None:  # a model whose forward ends in the activation, defined elsewhere
+            where = found.elsewhere
+            self.report(node, ELSEWHERE_MESSAGE.format(layer=where.label, where=describe(where)), related=where)
             return
         if nn_class(self.facts, found.node) is not None:  # the last layer of a model defined in this file
             layer = "Softmax" if found.kind == "softmax" else "LogSoftmax"
