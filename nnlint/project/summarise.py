@@ -14,7 +14,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from nnlint.facts.augmentations import random_augmentation
 from nnlint.facts.collector import Facts
-from nnlint.facts.evaluation import _MODEL_LIKE, runs_without_grad, sets_eval_mode
+from nnlint.facts.evaluation import MODEL_LIKE, runs_without_grad, sets_eval_mode
 from nnlint.facts.imports import dotted
 from nnlint.facts.losses import FUNCTIONAL_LOSSES, is_detached, is_loss, is_loss_module_constructor
 from nnlint.facts.loops import BACKWARD, STEPS, training_loops
@@ -163,7 +163,7 @@ class Summariser:
             if iterable not in params or loop.has(BACKWARD, *STEPS):
                 continue
             names = [dotted(call.func) or "" for call in loops.calls_within(loop.node.body)]
-            if not any(_MODEL_LIKE.search(name.removeprefix("self.")) for name in names):
+            if not any(MODEL_LIKE.search(name.removeprefix("self.")) for name in names):
                 continue
             return Evaluation(
                 iterable, params.index(iterable), sets_eval_mode(self.facts, loop.node),

@@ -28,15 +28,18 @@ class ClipWithoutUnscale(Rule):
                 continue
             scales, unscales, steps = loop.of(SCALER_SCALE), loop.of(SCALER_UNSCALE), loop.of(*STEPS)
             for clip in loop.of(CLIP):
-                scaled = any(scale.may_precede(clip) and not _stepped_between(scale, clip, steps) for scale in scales)
+                scaled = [s for s in scales if s.may_precede(clip) and not _stepped_between(s, clip, steps)]
                 if scaled and not clip.in_handler and not any(u.may_precede(clip) for u in unscales):
                     if clip.node not in reported:
                         reported.add(clip.node)
-                        self._report(clip)
+                        self._report(clip, inside_helper=any(s.via is clip.via for s in scaled))
 
-    def _report(self, clip: Event) -> None:
-        """At the clip, or at the helper call that clips inside (where the user can add the unscale)."""
-        if clip.via is None:
+    def _report(self, clip: Event, inside_helper: bool) -> None:
+        """At the clip, or at the helper call that clips inside (where the user can add the unscale).
+
+        A helper that scales and clips itself (the whole AMP step in `_run_batch`) is mended at its clip.
+        """
+        if clip.via is None or (inside_helper and clip.elsewhere is None):
             self.report(clip.node, MESSAGE)
             return
         where = clip.elsewhere or self._here(clip.node)
