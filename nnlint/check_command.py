@@ -40,6 +40,7 @@ class Options:
     stdin_filename: str | None = None
     show_files: bool = False
     force_exclude: bool = False
+    add_noqa: bool = False
     quiet: bool = False
     debug: bool = False
 
@@ -54,10 +55,12 @@ def run_check(paths: list[str], settings: Settings, options: Options) -> int:
         for path in files:
             print(path)
         return 0
-    fix = FixRequest(settings.fixable_codes(), options.unsafe_fixes) if options.fix or options.diff else None
     with _progress(len(files), options) as tick:
-        result = run(files, settings, fix=fix, use_cache=options.use_cache, on_file_done=tick)
+        result = run(files, settings, fix=_fix_request(settings, options), use_cache=options.use_cache,
+                     on_file_done=tick)
     changed = [outcome for outcome in result.outcomes if outcome.changed]
+    if options.add_noqa:
+        return _report_crashes(result, options) or _added_noqa(result, changed, settings, options)
     if options.diff:
         for outcome in changed:
             sys.stdout.write(_unified_diff(outcome))
@@ -66,6 +69,27 @@ def run_check(paths: list[str], settings: Settings, options: Options) -> int:
         write_atomically(Path(outcome.path), _encoded(outcome))
     status = _report(result.diagnostics, [o.path for o in result.outcomes], settings, options, fixed=_fixed_count(result))
     return _report_crashes(result, options) or _fix_status(status, bool(changed), options)
+
+
+def _fix_request(settings: Settings, options: Options) -> FixRequest | None:
+    if options.add_noqa:
+        return FixRequest(frozenset(), False, add_noqa=True)
+    return FixRequest(settings.fixable_codes(), options.unsafe_fixes) if options.fix or options.diff else None
+
+
+def _added_noqa(result: RunResult, changed: list[FileOutcome], settings: Settings, options: Options) -> int:
+    """Write the files `--add-noqa` changed; report what could not be silenced (exit 1 while anything remains)."""
+    for outcome in changed:
+        write_atomically(Path(outcome.path), _encoded(outcome))
+    for outcome in result.outcomes:
+        for note in outcome.notes:
+            print(f"nnlint: note: {note}", file=sys.stderr)
+    added = _fixed_count(result)
+    files = len(changed)
+    print(f"Added {added} `noqa` {'code' if added == 1 else 'codes'} to {files} {'file' if files == 1 else 'files'}.")
+    if not result.diagnostics:
+        return 0
+    return _report(result.diagnostics, [o.path for o in result.outcomes], settings, options)
 
 
 def _fix_status(status: int, changed: bool, options: Options) -> int:
@@ -88,14 +112,15 @@ def _report_crashes(result: RunResult, options: Options) -> int:
 def _check_stdin(settings: Settings, options: Options) -> int:
     name = options.stdin_filename or "-"
     data = sys.stdin.buffer.read()
-    selection = Selector(settings).for_path(name) if name != "-" else Selection(settings.enabled_codes())
-    fix = FixRequest(settings.fixable_codes(), options.unsafe_fixes) if options.fix or options.diff else None
-    outcome = lint_data(name, data, selection, fix, content_hash(data))  # a crash here reaches cli.main
+    selection = Selector(settings).for_path(name) if name != "-" else Selection(
+        settings.enabled_codes(), skip_generated=not settings.include_generated)
+    # a crash here reaches cli.main
+    outcome = lint_data(name, data, selection, _fix_request(settings, options), content_hash(data))
     if options.diff:
         if outcome.changed:
             sys.stdout.write(_unified_diff(outcome))
         return 1 if outcome.changed and not options.exit_zero else 0
-    if options.fix:
+    if options.fix or options.add_noqa:
         # like Ruff: the fixed code goes to stdout, findings that remain to stderr
         sys.stdout.buffer.write(_encoded(outcome) if outcome.changed else data)
         sys.stdout.flush()

@@ -39,6 +39,7 @@ class Settings:
     unfixable: tuple[str, ...] = ()
     output_format: str = "full"
     respect_gitignore: bool = True
+    include_generated: bool = False  # --include-generated: lint files marked @generated / nnlint: skip-file
     # where the config lives: globs and the cache are relative to it
     root: Path = field(default_factory=Path.cwd)
     source: Path | None = None
@@ -59,7 +60,7 @@ class Settings:
 
     def fingerprint(self) -> str:
         """What the cached results depend on."""
-        return repr((sorted(self.enabled_codes()), self.per_file_ignores))
+        return repr((sorted(self.enabled_codes()), self.per_file_ignores, self.include_generated))
 
 
 _KEYS = {

@@ -14,6 +14,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from nnlint.context import FileContext
+from nnlint.generated import is_skipped
 from nnlint.diagnostic import Diagnostic, Edit, Fix, Location
 from nnlint.rules import static_rules
 from nnlint.rules.base import Report, Rule, RuleInfo
@@ -31,6 +32,7 @@ class Selection:
     """The rules that run on one file."""
 
     codes: frozenset[str]
+    skip_generated: bool = True  # files marked `@generated` or `# nnlint: skip-file` report nothing
 
     def rules(self) -> list[type[Rule]]:
         return [rule for rule in static_rules() if rule.code in self.codes]
@@ -54,6 +56,8 @@ def lint_bytes(path: str, data: bytes, selection: Selection) -> list[Diagnostic]
 def lint_source(path: str, source: str, selection: Selection, *, line_noqa: bool = True) -> list[Diagnostic]:
     """The findings in `source`, less those its `# noqa` comments silence (`line_noqa=False` leaves line
     comments to the caller, as flake8 applies its own)."""
+    if selection.skip_generated and is_skipped(source):
+        return []
     try:
         found = _lint_source(path, source, selection)
     except RecursionError:  # libcst recurses per nesting level: e.g. thousands of implicitly joined strings
