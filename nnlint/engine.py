@@ -18,10 +18,11 @@ from nnlint.generated import is_skipped
 from nnlint.diagnostic import Diagnostic, Edit, Fix, Location
 from nnlint.rules import static_rules
 from nnlint.rules.base import Report, Rule, RuleInfo
-from nnlint.rules.engine_codes import SYNTAX_ERROR, UNREADABLE, UNSUPPRESSIBLE, UNUSED_NOQA
+from nnlint.rules.engine_codes import SYNTAX_ERROR, UNREADABLE
 from nnlint.suppression import parse_suppressions
-from nnlint.unused_noqa import unused_noqa
 from nnlint.walk import replay_batched
+from nnlint.rules.engine_codes import UNSUPPRESSIBLE, UNUSED_NOQA
+from nnlint.unused_noqa import unused_noqa
 
 if sys.version_info >= (3, 11):  # pure-Python recursion no longer uses the C stack: deep limits are safe
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 20_000))

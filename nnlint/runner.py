@@ -102,7 +102,10 @@ def lint_file(path: str, selection: Selection, fix: FixRequest | None, known_has
     try:
         data = Path(path).read_bytes()
     except OSError as error:
-        return FileOutcome(path, _unreadable(path, f"cannot read file: {error.strerror or error}", selection))
+        message = f"cannot read file: {error.strerror or error}"
+        start = Location(1, 1)
+        diagnostic = Diagnostic(UNREADABLE.code, UNREADABLE.name, message, path, start, start, None, UNREADABLE.url)
+        return FileOutcome(path, [diagnostic] if UNREADABLE.code in selection.codes else [])
     data_hash = content_hash(data)
     if known_hash == data_hash and fix is None:
         return FileOutcome(path, [], data_hash=data_hash, same_as_cached=True)
