@@ -18,11 +18,12 @@ from nnlint.diagnostic import Diagnostic
 from nnlint.discovery import discover
 from nnlint.engine import Selection
 from nnlint.fix import write_atomically
-from nnlint.notebooks import diff as notebook_diff
-from nnlint.notebooks import is_notebook
 from nnlint.report import read_source_file, write_report, write_statistics
 from nnlint.rules import catalogue
 from nnlint.runner import FileOutcome, FixRequest, RunResult, Selector, lint_data, run
+from nnlint.notebooks import diff as notebook_diff
+from nnlint.notebooks import is_notebook
+from nnlint.discovery import force_excluded
 
 PROGRESS_FROM = 50  # files; smaller runs finish before a bar is worth drawing
 
@@ -50,7 +51,8 @@ def run_check(paths: list[str], settings: Settings, options: Options) -> int:
     or --exit-non-zero-on-fix and a file was changed; 2 an internal error."""
     if "-" in paths:
         return _check_stdin(settings, options)
-    files = list(discover(paths, settings, force_exclude=options.force_exclude))
+    files = [path for path in discover(paths, settings)
+             if not (options.force_exclude and force_excluded(path, settings))]
     if options.show_files:
         for path in files:
             print(path)
