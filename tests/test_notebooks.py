@@ -195,3 +195,15 @@ def test_positions_map_between_the_joined_source_and_cells(train_ipynb):
 def test_parse_rejects_what_is_not_a_notebook():
     with pytest.raises(NotebookError, match="invalid JSON"):
         Notebook.parse(b"not json")
+
+
+def test_github_annotation_names_the_cell_instead_of_a_wrong_file_line(nnlint, train_ipynb):
+    out = nnlint("train.ipynb", "--output-format", "github").stdout
+    assert out.startswith("::error title=nnlint (NN101) cell 3%3A4%3A12,file=train.ipynb::NN101 ")
+    assert "line=" not in out
+
+
+def test_cached_results_keep_the_cell(nnlint, train_ipynb):
+    first = nnlint("train.ipynb", "--output-format", "concise", "-q").stdout
+    assert (train_ipynb.parent / ".nnlint_cache").is_dir()
+    assert nnlint("train.ipynb", "--output-format", "concise", "-q").stdout == first
