@@ -68,8 +68,8 @@ def _codes(value: str | None) -> tuple[str, ...] | None:
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only: no summary line, no progress.")
 @click.option("--debug", is_flag=True, help="Show a traceback for internal errors.")
 def check(paths, select, extend_select, ignore, fix, unsafe_fixes, diff, add_noqa, output_format, output_file,
-          statistics, exit_zero, exit_non_zero_on_fix, no_cache, config_file, stdin_filename, include_generated, force_exclude,
-          show_files, quiet, debug) -> None:
+          statistics, exit_zero, exit_non_zero_on_fix, no_cache, config_file, stdin_filename, include_generated,
+          force_exclude, show_files, quiet, debug) -> None:
     """Lint PATHS (files or directories; `-` for stdin)."""
     from nnlint import check_command
 

@@ -36,7 +36,8 @@ class NNLintChecker:
         source = "".join(self.lines)
         # line `# noqa` comments are flake8's to apply (its --disable-noqa included); `# nnlint: noqa` is ours
         for diagnostic in lint_source(self.filename, source, _selection(self.filename), line_noqa=False):
-            yield diagnostic.location.row, diagnostic.location.column - 1, f"{diagnostic.code} {diagnostic.message}", type(self)
+            message = f"{diagnostic.code} {diagnostic.message}"
+            yield diagnostic.location.row, diagnostic.location.column - 1, message, type(self)
 
 
 def _selection(filename: str) -> Selection:

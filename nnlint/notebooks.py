@@ -23,6 +23,7 @@ import difflib
 import json
 import re
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from json.decoder import scanstring
 
 from nnlint.diagnostic import Diagnostic, Edit, Location
@@ -215,11 +216,18 @@ def diff(path: str, before: str, after: str) -> str:
 
 def cell_text(notebook_text: str, index: int) -> str | None:
     """The text of cell `index` of a notebook's JSON text (for showing a finding), None if unavailable."""
+    notebook = _parsed(notebook_text)
+    cell = notebook.cell(index) if notebook is not None else None
+    return None if cell is None else cell.text
+
+
+@lru_cache(maxsize=4)
+def _parsed(notebook_text: str) -> Notebook | None:
+    """One parse per notebook however many cells a report shows."""
     try:
-        cell = Notebook.parse(notebook_text).cell(index)
+        return Notebook.parse(notebook_text)
     except NotebookError:
         return None
-    return None if cell is None else cell.text
 
 
 def blank_ipython(lines: list[str]) -> tuple[list[str], list[int]]:

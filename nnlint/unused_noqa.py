@@ -25,10 +25,8 @@ def unused_noqa(
     lines = source.splitlines()
     diagnostics = []
     for comment in suppressions.comments:
-        stale = [
-            code for code in comment.codes
-            if code in judged and not any((code, row) in fired for row in range(comment.first_row, comment.last_row + 1))
-        ]
+        rows = range(comment.first_row, comment.last_row + 1)
+        stale = [code for code in comment.codes if code in judged and not any((code, row) in fired for row in rows)]
         if stale:
             diagnostics.append(_diagnostic(path, comment, stale, lines[comment.row - 1]))
     return diagnostics

@@ -76,7 +76,8 @@ def test_add_noqa_then_nn003_finds_the_suppressions_the_clean_up_made_stale(nnli
 
 
 def test_add_noqa_in_a_notebook_writes_into_the_cell(nnlint, tmp_path):
-    notebook = new_notebook(cells=[new_code_cell("%matplotlib inline\nimport torch\nloss = torch.clamp(loss, max=5.0)")])
+    cell = new_code_cell("%matplotlib inline\nimport torch\nloss = torch.clamp(loss, max=5.0)")
+    notebook = new_notebook(cells=[cell])
     nbformat.write(notebook, str(tmp_path / "explore.ipynb"))
     assert nnlint("explore.ipynb", "--add-noqa").code == 0
     source = nbformat.read(str(tmp_path / "explore.ipynb"), as_version=4).cells[0].source

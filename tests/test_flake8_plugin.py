@@ -41,7 +41,8 @@ def test_flake8_reports_what_nnlint_reports_at_the_same_row_and_column(tmp_path,
 
 
 def test_flake8s_own_noqa_applies(tmp_path):
-    _write(tmp_path, "model.py", VIEW_BUG.replace("return x.view(b, h, w, c)", "return x.view(b, h, w, c)  # noqa: NN101"))
+    silenced = VIEW_BUG.replace("return x.view(b, h, w, c)", "return x.view(b, h, w, c)  # noqa: NN101")
+    _write(tmp_path, "model.py", silenced)
     assert flake8("--select", "NN", "model.py", cwd=tmp_path).returncode == 0
     # flake8 decides: with its --disable-noqa the finding is back
     disabled = flake8("--select", "NN", "--disable-noqa", "model.py", cwd=tmp_path)

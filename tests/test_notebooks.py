@@ -133,8 +133,8 @@ def test_fix_on_a_notebook_whose_source_is_a_list_rewrites_the_list_in_its_own_i
     new_text = parsed.with_source(fixed)
     assert new_text is not None
     assert '    "    y = x.permute(0, 2, 3, 1)\\n",\n    "    return y\\n"\n   ]' in new_text
-    assert nbformat.reads(new_text, as_version=4).cells[0].source.endswith("\n    %time y = x.sum()\n"
-                                                                           "    y = x.permute(0, 2, 3, 1)\n    return y\n")
+    source = nbformat.reads(new_text, as_version=4).cells[0].source
+    assert source.endswith("\n    %time y = x.sum()\n    y = x.permute(0, 2, 3, 1)\n    return y\n")
 
 
 def test_diff_shows_the_cell_that_would_change(nnlint, train_ipynb):
