@@ -10,6 +10,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
+from nnlint.engine import Selection, lint_source
 from nnlint.notebooks import Notebook, NotebookError
 
 SARIF_SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
@@ -207,3 +208,17 @@ def test_cached_results_keep_the_cell(nnlint, train_ipynb):
     first = nnlint("train.ipynb", "--output-format", "concise", "-q").stdout
     assert (train_ipynb.parent / ".nnlint_cache").is_dir()
     assert nnlint("train.ipynb", "--output-format", "concise", "-q").stdout == first
+
+
+def test_an_editors_cells_map_like_a_file_and_edits_come_back_per_cell():
+    notebook = Notebook.from_cells([(2, SETUP), (3, FORWARD), (5, "x = 1")])
+    [finding] = lint_source("nb.ipynb", notebook.source, Selection(frozenset({"NN101"})))
+    placed = notebook.localize(finding)
+    assert (placed.cell, placed.location.row, placed.location.column) == (3, 4, 12)
+    fixed = notebook.source.replace("x.view(b, h, w, c)", "x.permute(0, 2, 3, 1)")
+    assert notebook.changed_cells(fixed) == {
+        3: ["def forward(x):", "    b, c, h, w = x.shape", "    %time y = x.sum()", "    return x.permute(0, 2, 3, 1)"],
+    }
+    assert notebook.with_source(fixed) is None  # no file to write into
+    broken = fixed.replace("# nnlint-cell 5\n", "")
+    assert notebook.changed_cells(broken) is None  # an edit that merged two cells is refused
