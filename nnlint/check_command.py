@@ -88,7 +88,9 @@ def _added_noqa(result: RunResult, changed: list[FileOutcome], settings: Setting
             print(f"nnlint: note: {note}", file=sys.stderr)
     added = _fixed_count(result)
     files = len(changed)
-    print(f"Added {added} `noqa` {'code' if added == 1 else 'codes'} to {files} {'file' if files == 1 else 'files'}.")
+    # on stderr, like Ruff: stdout carries only the report, in whatever format was asked for
+    print(f"Added {added} `noqa` {'code' if added == 1 else 'codes'} to {files} {'file' if files == 1 else 'files'}.",
+          file=sys.stderr)
     if not result.diagnostics:
         return 0
     return _report(result.diagnostics, [o.path for o in result.outcomes], settings, options)

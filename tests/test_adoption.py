@@ -53,14 +53,14 @@ def test_add_noqa_silences_every_finding_and_a_second_run_is_clean(nnlint, write
 
     added = nnlint("legacy.py", "--add-noqa")
     assert added.code == 0, added.stdout + added.stderr
-    assert added.stdout == "Added 4 `noqa` codes to 1 file.\n"
+    assert added.stderr == "Added 4 `noqa` codes to 1 file.\n"
     # merged into the existing list; after the string, not in it; on the statement's last line, not after `\`
     assert path.read_text() == textwrap.dedent(LEGACY_SILENCED).lstrip("\n")
 
     after = nnlint("legacy.py")
     assert after.code == 0 and "All checks passed!" in after.stdout
     again = nnlint("legacy.py", "--add-noqa")
-    assert again.stdout == "Added 0 `noqa` codes to 0 files.\n"
+    assert again.stderr == "Added 0 `noqa` codes to 0 files.\n"
     assert path.read_text() == textwrap.dedent(LEGACY_SILENCED).lstrip("\n")
 
 
@@ -91,6 +91,14 @@ def test_a_finding_that_cannot_take_a_comment_is_left_with_a_note(nnlint, write)
     assert result.code == 1  # still a finding: the gate stays red
     assert "nnlint: note: broken.py:2:" in result.stderr and "no `# noqa: NN001` added" in result.stderr
     assert "NN001" in result.stdout
+
+
+def test_add_noqa_keeps_stdout_for_the_report_format(nnlint, write):
+    write("broken.py", "import torch\nx = torch.zeros(2).view(3\n")
+    write("model.py", VIEW_BUG)
+    result = nnlint(".", "--add-noqa", "--output-format", "json")
+    assert [item["code"] for item in json.loads(result.stdout)] == ["NN001"]  # what is left, as JSON
+    assert "Added 1 `noqa` code to 1 file." in result.stderr
 
 
 def test_add_noqa_from_stdin_prints_the_silenced_code(nnlint):
