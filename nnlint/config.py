@@ -40,6 +40,7 @@ class Settings:
     output_format: str = "full"
     respect_gitignore: bool = True
     src: tuple[str, ...] = (".", "src")  # where the project's top-level modules live (relative to root)
+    include_generated: bool = False  # --include-generated: lint files marked @generated / nnlint: skip-file
     # where the config lives: globs and the cache are relative to it
     root: Path = field(default_factory=Path.cwd)
     source: Path | None = None
@@ -60,7 +61,7 @@ class Settings:
 
     def fingerprint(self) -> str:
         """What the cached results depend on."""
-        return repr((sorted(self.enabled_codes()), self.per_file_ignores, self.src))
+        return repr((sorted(self.enabled_codes()), self.per_file_ignores, self.src, self.include_generated))
 
 
 _KEYS = {

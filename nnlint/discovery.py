@@ -14,9 +14,6 @@ import pathspec
 from nnlint.config import Settings
 
 
-LINTED_SUFFIXES = (".py", ".ipynb")
-
-
 class PathError(Exception):
     """A path given on the command line that cannot be linted: missing, dangling, a loop, not a file."""
 
@@ -68,17 +65,13 @@ class _GitIgnores:
             self._specs.clear()
 
 
-def discover(paths: list[str], settings: Settings, force_exclude: bool = False) -> Iterator[Path]:
-    """The files to lint. A file named explicitly is linted even if excluded, unless `force_exclude` (for
-    pre-commit, which names every staged file)."""
+def discover(paths: list[str], settings: Settings) -> Iterator[Path]:
     exclude = _spec([*settings.exclude, *settings.extend_exclude])
     for raw in paths:
         path = Path(raw)
         mode = _mode_of(raw)
         if stat.S_ISREG(mode):
-            if force_exclude and _excluded_file(path, settings.root, exclude):
-                continue
-            yield path  # named explicitly: linted
+            yield path  # named explicitly: always linted
         elif stat.S_ISDIR(mode):
             yield from _walk(path, settings, exclude)
         else:
@@ -135,7 +128,7 @@ def _walk(top: Path, settings: Settings, exclude: pathspec.PathSpec) -> Iterator
             and not (settings.respect_gitignore and gitignores.ignored((here / name).resolve(), True))
         )
         for name in sorted(filenames):
-            if not name.endswith(LINTED_SUFFIXES):
+            if not name.endswith((".py", ".ipynb")):  # Python files and Jupyter notebooks
                 continue
             path = here / name
             if excluded(path, False):
@@ -147,13 +140,15 @@ def _walk(top: Path, settings: Settings, exclude: pathspec.PathSpec) -> Iterator
             yield path
 
 
-def _excluded_file(path: Path, root: Path, spec: pathspec.PathSpec) -> bool:
+def force_excluded(path: Path, settings: Settings) -> bool:
+    """`--force-exclude`: whether the exclude settings match `path` (relative to the project root), also
+    where it was named on the command line, as pre-commit names every staged file."""
     resolved = path.resolve()
     try:
-        relative = resolved.relative_to(root).as_posix()
+        relative = resolved.relative_to(settings.root).as_posix()
     except ValueError:
         relative = path.as_posix()
-    return spec.match_file(relative)
+    return _spec([*settings.exclude, *settings.extend_exclude]).match_file(relative)
 
 
 class _Excluder:

@@ -14,12 +14,15 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from nnlint.context import FileContext
 from nnlint.diagnostic import Diagnostic, Edit, Fix, Location, Related
+from nnlint.generated import is_skipped
 from nnlint.rules import static_rules
 from nnlint.rules.base import Report, Rule, RuleInfo
 from nnlint.python_syntax import python_error
 from nnlint.rules.engine_codes import SYNTAX_ERROR, UNREADABLE
 from nnlint.suppression import parse_suppressions
 from nnlint.walk import replay_batched
+from nnlint.rules.engine_codes import UNSUPPRESSIBLE, UNUSED_NOQA
+from nnlint.unused_noqa import unused_noqa
 
 if sys.version_info >= (3, 11):  # pure-Python recursion no longer uses the C stack: deep limits are safe
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 20_000))
@@ -30,6 +33,7 @@ class Selection:
     """The rules that run on one file."""
 
     codes: frozenset[str]
+    skip_generated: bool = True  # files marked `@generated` or `# nnlint: skip-file` report nothing
 
     def rules(self) -> list[type[Rule]]:
         return [rule for rule in static_rules() if rule.code in self.codes]
@@ -60,12 +64,36 @@ def lint_bytes(path: str, data: bytes, selection: Selection, project=None) -> li
     return lint_source(path, source, selection, project)
 
 
-def lint_source(path: str, source: str, selection: Selection, project=None) -> list[Diagnostic]:
-    """`project`: the file's nnlint.project ProjectView, for names imported from other files of the project."""
+def lint_source(
+    path: str, source: str, selection: Selection, project=None, *, line_noqa: bool = True,
+) -> list[Diagnostic]:
+    """The findings in `source`, less those its `# noqa` comments silence (`line_noqa=False` leaves line
+    comments to the caller, as flake8 applies its own). `project`: the file's nnlint.project ProjectView, for
+    names imported from other files of the project."""
+    if selection.skip_generated and is_skipped(source):
+        return []
     try:
-        return _lint_source(path, source, selection, project)
+        found = _lint_source(path, source, selection, project)
     except RecursionError:  # libcst recurses per nesting level: e.g. thousands of implicitly joined strings
         return _file_diagnostic(SYNTAX_ERROR, path, "cannot analyse: the code is nested too deeply", selection)
+    return _apply_noqa(path, source, found, selection, line_noqa)
+
+
+def _apply_noqa(path: str, source: str, found: list[Diagnostic], selection: Selection, line_noqa: bool):
+    check_unused = UNUSED_NOQA.code in selection.codes and "noqa" in source.lower()
+    if not found and not check_unused:
+        return found
+    suppressions = parse_suppressions(source)
+    kept = [
+        diagnostic for diagnostic in found
+        if diagnostic.code in UNSUPPRESSIBLE
+        or not suppressions.suppresses(diagnostic.code, diagnostic.location.row, lines=line_noqa)
+    ]
+    if check_unused and not any(diagnostic.code == SYNTAX_ERROR.code for diagnostic in found):
+        stale = unused_noqa(path, source, suppressions, found, selection.codes)
+        kept.extend(d for d in stale if not suppressions.suppresses(d.code, d.location.row, lines=line_noqa))
+        kept.sort(key=Diagnostic.sort_key)
+    return kept
 
 
 def _lint_source(path: str, source: str, selection: Selection, project) -> list[Diagnostic]:
@@ -97,7 +125,6 @@ def _lint_source(path: str, source: str, selection: Selection, project) -> list[
 
 def _to_diagnostics(context: FileContext, reports: Iterable[tuple[RuleInfo, Report]]) -> list[Diagnostic]:
     positions = MetadataWrapper(context.module, unsafe_skip_copy=True).resolve(PositionProvider)
-    suppressions = parse_suppressions(context.source)
 
     def span(node: cst.CSTNode) -> tuple[Location, Location]:
         code_range = positions[node]
@@ -109,8 +136,6 @@ def _to_diagnostics(context: FileContext, reports: Iterable[tuple[RuleInfo, Repo
     diagnostics = []
     for info, report in reports:
         start, end = span(report.node)
-        if suppressions.suppresses(info.code, start.row):
-            continue
         fix = None
         if report.fix is not None:
             edits = tuple(Edit(edit.replacement, *span(edit.node)) for edit in report.fix.edits)

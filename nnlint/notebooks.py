@@ -9,7 +9,9 @@ engine lints like a `.py` file:
   empty line at the top level, `pass` inside a block, so it neither fails to parse nor shifts any line.
 
 Positions map both ways: `to_cell(row, column)` turns a row of `source` into (cell, row in cell, column),
-`to_source(cell, row, column)` goes back. Cells are numbered from 1 among all the notebook's cells (markdown
+`to_source(cell, row, column)` goes back, `localize(diagnostic)` moves a finding into its cell. An editor that
+holds a notebook's cells rather than its file builds the same object with `Notebook.from_cells`, and reads an
+edit back per cell with `changed_cells(fixed)`. Cells are numbered from 1 among all the notebook's cells (markdown
 included), as they appear top to bottom in Jupyter. `with_source(fixed)` returns the notebook's JSON with only
 the changed cells' `source` rewritten: outputs, metadata, key order, indentation and line endings of the rest
 of the file stay byte for byte.
@@ -23,6 +25,7 @@ import difflib
 import json
 import re
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from json.decoder import scanstring
 
 from nnlint.diagnostic import Diagnostic, Edit, Location
@@ -89,25 +92,20 @@ class Notebook:
         if not _is_python(document):
             return cls(text, "", (), {}, bom)
         spans = _source_spans(text)
-        pieces: list[str] = []
-        cells: list[Cell] = []
-        row = 1
-        for position, raw in enumerate(raw_cells):
-            if raw.get("cell_type") != "code":
-                continue
-            index = position + 1
-            cell_source = raw["source"] if isinstance(raw["source"], str) else "".join(raw["source"])
-            lines = tuple(_LINE_BREAK.split(cell_source)) if cell_source else ()
-            final_newline = len(lines) > 1 and lines[-1] == ""
-            if final_newline:
-                lines = lines[:-1]  # a cell ending in a newline has no extra empty line
-            python, blanked = blank_ipython(list(lines))
-            cells.append(Cell(index, row, lines, frozenset(blanked), final_newline))
-            pieces.append(MARKER.format(index=index))
-            pieces.extend(python)
-            row += 1 + len(lines)
-        source = "\n".join(pieces) + "\n" if pieces else ""
-        return cls(text, source, tuple(cells), {index: spans[index - 1] for index in (c.index for c in cells)}, bom)
+        code = [(position + 1, raw["source"] if isinstance(raw["source"], str) else "".join(raw["source"]))
+                for position, raw in enumerate(raw_cells) if raw.get("cell_type") == "code"]
+        source, cells = _join(code)
+        return cls(text, source, cells, {cell.index: spans[cell.index - 1] for cell in cells}, bom)
+
+    @classmethod
+    def from_cells(cls, code_cells: list[tuple[int, str]]) -> Notebook:
+        """A notebook known by its code cells' texts, (cell index, text), as an editor holds an open one.
+
+        Positions map as for a parsed file; `changed_cells` gives what an edit did to each cell
+        (`with_source` needs the file's JSON and returns None here).
+        """
+        source, cells = _join(code_cells)
+        return cls("", source, cells, {})
 
     def cell(self, index: int) -> Cell | None:
         """The code cell numbered `index` (1-based among all cells), None if that cell is not code."""
@@ -160,22 +158,34 @@ class Notebook:
         Only the cells whose text changed are rewritten; IPython lines come back as they were. None when the
         edit cannot be split back into cells (a marker line was touched, or an edit rewrote a blanked line).
         """
-        parts = _split_cells(fixed, self.cells)
-        if parts is None:
+        changed = self.changed_cells(fixed)
+        if changed is None or any(cell.index not in self._spans for cell in self.cells):
             return None
         replacements = []
-        for cell, python_lines in zip(self.cells, parts):
-            lines = _restore_ipython(cell, python_lines)
-            if lines is None:
-                return None
-            if tuple(lines) == cell.lines:
-                continue
-            start, end = self._spans[cell.index]
-            replacements.append((start, end, self._render_source(start, end, lines, cell.final_newline)))
+        for cell in self.cells:
+            if cell.index in changed:
+                start, end = self._spans[cell.index]
+                lines = changed[cell.index]
+                replacements.append((start, end, self._render_source(start, end, lines, cell.final_newline)))
         text = self.text
         for start, end, value in sorted(replacements, reverse=True):
             text = text[:start] + value + text[end:]
         return text
+
+    def changed_cells(self, fixed: str) -> dict[int, list[str]] | None:
+        """Cell index -> its new lines, for each code cell that an edited `source` (`fixed`) changes, with the
+        cell's IPython lines as they were. None when the edit cannot be split back into cells."""
+        parts = _split_cells(fixed, self.cells)
+        if parts is None:
+            return None
+        changed = {}
+        for cell, python_lines in zip(self.cells, parts):
+            lines = _restore_ipython(cell, python_lines)
+            if lines is None:
+                return None
+            if tuple(lines) != cell.lines:
+                changed[cell.index] = lines
+        return changed
 
     def encode(self, text: str) -> bytes:
         """A JSON text of this notebook as the bytes to write: UTF-8, with the BOM if the file had one."""
@@ -198,6 +208,24 @@ class Notebook:
         return "[" + newline + rendered + newline + close_indent + "]"
 
 
+def _join(code_cells: list[tuple[int, str]]) -> tuple[str, tuple[Cell, ...]]:
+    """The joined Python source of code cells (index, text), and where each cell landed in it."""
+    pieces: list[str] = []
+    cells: list[Cell] = []
+    row = 1
+    for index, cell_source in code_cells:
+        lines = tuple(_LINE_BREAK.split(cell_source)) if cell_source else ()
+        final_newline = len(lines) > 1 and lines[-1] == ""
+        if final_newline:
+            lines = lines[:-1]  # a cell ending in a newline has no extra empty line
+        python, blanked = blank_ipython(list(lines))
+        cells.append(Cell(index, row, lines, frozenset(blanked), final_newline))
+        pieces.append(MARKER.format(index=index))
+        pieces.extend(python)
+        row += 1 + len(lines)
+    return ("\n".join(pieces) + "\n" if pieces else ""), tuple(cells)
+
+
 def diff(path: str, before: str, after: str) -> str:
     """A unified diff per changed cell between two JSON texts of one notebook (`--diff`)."""
     old, new = Notebook.parse(before), Notebook.parse(after)
@@ -215,11 +243,18 @@ def diff(path: str, before: str, after: str) -> str:
 
 def cell_text(notebook_text: str, index: int) -> str | None:
     """The text of cell `index` of a notebook's JSON text (for showing a finding), None if unavailable."""
+    notebook = _parsed(notebook_text)
+    cell = notebook.cell(index) if notebook is not None else None
+    return None if cell is None else cell.text
+
+
+@lru_cache(maxsize=4)
+def _parsed(notebook_text: str) -> Notebook | None:
+    """One parse per notebook however many cells a report shows."""
     try:
-        cell = Notebook.parse(notebook_text).cell(index)
+        return Notebook.parse(notebook_text)
     except NotebookError:
         return None
-    return None if cell is None else cell.text
 
 
 def blank_ipython(lines: list[str]) -> tuple[list[str], list[int]]:

@@ -20,6 +20,7 @@ from nnlint import selectors
 from nnlint.config import Settings
 from nnlint.diagnostic import Diagnostic, Location
 from nnlint.engine import Selection, decode, lint_bytes, lint_source
+from nnlint.add_noqa import add_noqa
 from nnlint.fix import fix_source
 from nnlint.notebooks import Notebook, NotebookError, is_notebook
 from nnlint.rules import catalogue
@@ -30,8 +31,14 @@ PARALLEL_FROM = 24  # below this many files a process pool costs more than it sa
 
 @dataclass(frozen=True)
 class FixRequest:
+    """What to change in the files: apply fixes, or (`add_noqa`) silence each finding with a `# noqa`."""
+
     fixable: frozenset[str]
     unsafe: bool
+    add_noqa: bool = False
+
+    def wants(self, diagnostics: list[Diagnostic]) -> bool:
+        return bool(diagnostics) if self.add_noqa else any(d.fix for d in diagnostics)
 
 
 @dataclass(frozen=True)
@@ -47,6 +54,7 @@ class FileOutcome:
     fixes_applied: int = 0
     crash: str | None = None  # an nnlint bug met on this file: its traceback; the other files go on
     dependencies: dict[str, str] = field(default_factory=dict)  # project summaries used: path -> digest
+    notes: tuple[str, ...] = ()  # what could not be done to this file (e.g. a `# noqa` that has no place)
 
     @property
     def changed(self) -> bool:
@@ -88,7 +96,7 @@ class Selector:
             for spec, ignored in self.per_file:
                 if spec.match_file(relative):
                     codes = codes - ignored
-        return Selection(codes)
+        return Selection(codes, skip_generated=not self.settings.include_generated)
 
 
 def lint_file(
@@ -119,16 +127,33 @@ def lint_data(
     if is_notebook(path):
         return _lint_notebook(path, data, selection, fix, data_hash)
     diagnostics = lint_bytes(path, data, selection, project)
-    if fix is None or not any(d.fix for d in diagnostics):
+    if fix is None or not fix.wants(diagnostics):
         return FileOutcome(path, diagnostics, data_hash)
     source = decode(data)
-    fixed, remaining, applied = fix_source(path, source, selection, fix.fixable, fix.unsafe)
+    fixed, remaining, applied, notes = _rewrite(path, source, diagnostics, selection, fix)
     if fixed == source:
-        return FileOutcome(path, remaining, data_hash)
+        return FileOutcome(path, remaining, data_hash, notes=notes)
     return FileOutcome(
         path, remaining, data_hash, original=source, fixed=fixed, encoding=_encoding_of(data),
-        bom=data.startswith(codecs.BOM_UTF8), fixes_applied=applied,
+        bom=data.startswith(codecs.BOM_UTF8), fixes_applied=applied, notes=notes,
     )
+
+
+def _rewrite(path: str, source: str, diagnostics: list[Diagnostic], selection: Selection, fix: FixRequest,
+             place=lambda diagnostic: diagnostic):
+    """(new text, the findings that remain in it, how many changes, notes) for --fix or --add-noqa;
+    `place` turns a finding's position into the user's (a notebook cell)."""
+    if not fix.add_noqa:
+        return (*fix_source(path, source, selection, fix.fixable, fix.unsafe), ())
+    fixed, added, skipped = add_noqa(source, diagnostics)
+    remaining = lint_source(path, fixed, selection) if fixed != source else diagnostics
+    notes = []
+    for item in skipped:
+        shown = place(item.diagnostic)
+        cell = f"cell {shown.cell}:" if shown.cell is not None else ""
+        where = f"{path}:{cell}{shown.location.row}:{shown.location.column}"
+        notes.append(f"{where}: no `# noqa: {shown.code}` added: {item.reason}")
+    return fixed, remaining, added, tuple(notes)
 
 
 def _lint_notebook(path: str, data: bytes, selection: Selection, fix: FixRequest | None, data_hash: str) -> FileOutcome:
@@ -138,13 +163,14 @@ def _lint_notebook(path: str, data: bytes, selection: Selection, fix: FixRequest
     except NotebookError as error:
         return FileOutcome(path, _unreadable(path, str(error), selection), data_hash)
     diagnostics = lint_source(path, notebook.source, selection)
-    if fix is not None and any(d.fix for d in diagnostics):
-        fixed, remaining, applied = fix_source(path, notebook.source, selection, fix.fixable, fix.unsafe)
+    if fix is not None and fix.wants(diagnostics):
+        fixed, remaining, applied, notes = _rewrite(path, notebook.source, diagnostics, selection, fix,
+                                                    notebook.localize)
         text = notebook.with_source(fixed) if fixed != notebook.source else None
         if text is not None and text != notebook.text:
             return FileOutcome(
                 path, [notebook.localize(d) for d in remaining], data_hash, original=notebook.text, fixed=text,
-                bom=notebook.bom, fixes_applied=applied,
+                bom=notebook.bom, fixes_applied=applied, notes=notes,
             )
     return FileOutcome(path, [notebook.localize(d) for d in diagnostics], data_hash)
 

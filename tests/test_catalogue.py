@@ -9,7 +9,7 @@ from nnlint.rules import catalogue
 REPO = Path(__file__).parent.parent
 
 CATALOGUE = (
-    ["NN001", "NN002", "NN101", "NN102", "NN103"]
+    ["NN001", "NN002", "NN003", "NN101", "NN102", "NN103"]
     + [f"NN20{i}" for i in range(1, 7)]
     + [f"NN30{i}" for i in range(1, 7)]
     + ["NN401", "NN402", "NN403", "NN501", "NN502", "NN503", "NN504", "NN601", "NN602", "NN603"]

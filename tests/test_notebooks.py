@@ -10,6 +10,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
+from nnlint.engine import Selection, lint_source
 from nnlint.notebooks import Notebook, NotebookError
 
 SARIF_SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
@@ -133,8 +134,8 @@ def test_fix_on_a_notebook_whose_source_is_a_list_rewrites_the_list_in_its_own_i
     new_text = parsed.with_source(fixed)
     assert new_text is not None
     assert '    "    y = x.permute(0, 2, 3, 1)\\n",\n    "    return y\\n"\n   ]' in new_text
-    assert nbformat.reads(new_text, as_version=4).cells[0].source.endswith("\n    %time y = x.sum()\n"
-                                                                           "    y = x.permute(0, 2, 3, 1)\n    return y\n")
+    source = nbformat.reads(new_text, as_version=4).cells[0].source
+    assert source.endswith("\n    %time y = x.sum()\n    y = x.permute(0, 2, 3, 1)\n    return y\n")
 
 
 def test_diff_shows_the_cell_that_would_change(nnlint, train_ipynb):
@@ -195,3 +196,29 @@ def test_positions_map_between_the_joined_source_and_cells(train_ipynb):
 def test_parse_rejects_what_is_not_a_notebook():
     with pytest.raises(NotebookError, match="invalid JSON"):
         Notebook.parse(b"not json")
+
+
+def test_github_annotation_names_the_cell_instead_of_a_wrong_file_line(nnlint, train_ipynb):
+    out = nnlint("train.ipynb", "--output-format", "github").stdout
+    assert out.startswith("::error title=nnlint (NN101) cell 3%3A4%3A12,file=train.ipynb::NN101 ")
+    assert "line=" not in out
+
+
+def test_cached_results_keep_the_cell(nnlint, train_ipynb):
+    first = nnlint("train.ipynb", "--output-format", "concise", "-q").stdout
+    assert (train_ipynb.parent / ".nnlint_cache").is_dir()
+    assert nnlint("train.ipynb", "--output-format", "concise", "-q").stdout == first
+
+
+def test_an_editors_cells_map_like_a_file_and_edits_come_back_per_cell():
+    notebook = Notebook.from_cells([(2, SETUP), (3, FORWARD), (5, "x = 1")])
+    [finding] = lint_source("nb.ipynb", notebook.source, Selection(frozenset({"NN101"})))
+    placed = notebook.localize(finding)
+    assert (placed.cell, placed.location.row, placed.location.column) == (3, 4, 12)
+    fixed = notebook.source.replace("x.view(b, h, w, c)", "x.permute(0, 2, 3, 1)")
+    assert notebook.changed_cells(fixed) == {
+        3: ["def forward(x):", "    b, c, h, w = x.shape", "    %time y = x.sum()", "    return x.permute(0, 2, 3, 1)"],
+    }
+    assert notebook.with_source(fixed) is None  # no file to write into
+    broken = fixed.replace("# nnlint-cell 5\n", "")
+    assert notebook.changed_cells(broken) is None  # an edit that merged two cells is refused

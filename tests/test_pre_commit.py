@@ -90,7 +90,8 @@ def _try_repo(project: Path, hook: str, home: Path) -> subprocess.CompletedProce
 
 def test_check_hook_fails_on_a_staged_bug_and_names_the_code(project, pre_commit_home):
     _stage(project, "model.py", VIEW_BUG)
-    notebook = new_notebook(cells=[new_code_cell("%matplotlib inline\nimport torch\nloss = torch.clamp(loss, max=5.0)")])
+    cell = new_code_cell("%matplotlib inline\nimport torch\nloss = torch.clamp(loss, max=5.0)")
+    notebook = new_notebook(cells=[cell])
     nbformat.write(notebook, str(project / "explore.ipynb"))
     subprocess.run(["git", "add", "explore.ipynb"], cwd=project, check=True)
     (project / "unstaged.py").write_text(SIGMOID_BCE, encoding="utf-8")  # not staged: not linted

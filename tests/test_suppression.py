@@ -11,7 +11,9 @@ from nnlint.rules import catalogue
 
 
 def codes_and_rows(source: str) -> list[tuple[str, int]]:
-    diagnostics = lint_source("t.py", textwrap.dedent(source).lstrip("\n"), Selection(frozenset(catalogue())))
+    # every rule but NN003, which would report the comments that silence nothing (tests/rules/test_nn003...)
+    selection = Selection(frozenset(catalogue()) - {"NN003"})
+    diagnostics = lint_source("t.py", textwrap.dedent(source).lstrip("\n"), selection)
     return [(d.code, d.location.row) for d in diagnostics]
 
 

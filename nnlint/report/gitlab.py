@@ -49,7 +49,7 @@ def fingerprint(path: str, code: str, line_text: str, occurrence: int) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
-def _issue(diagnostic: Diagnostic, path: str, print_: str) -> dict:
+def _issue(diagnostic: Diagnostic, path: str, digest: str) -> dict:
     start, end = diagnostic.location, diagnostic.end_location
     description = f"{diagnostic.code} {diagnostic.message}"
     if diagnostic.cell is not None:
@@ -63,7 +63,7 @@ def _issue(diagnostic: Diagnostic, path: str, print_: str) -> dict:
         "description": description,
         "check_name": diagnostic.code,
         "categories": ["Bug Risk"],
-        "fingerprint": print_,
+        "fingerprint": digest,
         "severity": SEVERITY,
         "location": {"path": path, "lines": lines},
     }
