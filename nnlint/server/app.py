@@ -179,6 +179,7 @@ def build_server() -> NnlintServer:
 
     @server.feature(types.INITIALIZED)
     async def initialized(ls: NnlintServer, params: types.InitializedParams) -> None:
+        ls.pool.start()  # warm the workers while the client opens its first document
         await ls.register_watchers()
         await ls.pull_settings()
 
