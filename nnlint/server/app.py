@@ -45,7 +45,7 @@ class NnlintServer(LanguageServer):
         if uri not in self.python_documents or uri not in self.workspace.text_documents:
             return None
         document = self.workspace.get_text_document(uri)
-        path = to_fs_path(uri) or "untitled.py"
+        path = (to_fs_path(uri) if uri.startswith("file:") else None) or "untitled.py"
         return Snapshot(uri, path, document.version, document.source)
 
     def positions_for(self, source: str) -> Positions:
@@ -73,9 +73,11 @@ class NnlintServer(LanguageServer):
             await asyncio.wait_for(self.settings_ready.wait(), CONFIG_WAIT_SECONDS)
         except asyncio.TimeoutError:
             self.settings_ready.set()
+        path = to_fs_path(uri) if uri.startswith("file:") else None
+        document = Path(path) if path else None
         folder_uri = self.folder_of(uri)
-        path = to_fs_path(uri)
-        document = Path(path) if path and uri.startswith("file:") else None
+        if document is None and folder_uri is None and self.workspace.folders:
+            folder_uri = next(iter(self.workspace.folders.values())).uri  # an untitled buffer: the first folder's
         folder = Path(to_fs_path(folder_uri)) if folder_uri else None
         client = self.folder_settings.get(folder_uri or "", self.initial_settings)
         try:

@@ -22,7 +22,7 @@ class WorkerCrashed(Exception):
 def _context():
     if sys.platform != "win32" and "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["nnlint.server.worker"])
+        context.set_forkserver_preload(["nnlint.server.warm_worker"])
         return context
     return multiprocessing.get_context("spawn")
 
@@ -51,7 +51,7 @@ class LintPool:
         self._size = size
         self._threads = ThreadPoolExecutor(max_workers=size, thread_name_prefix="nnlint-lint-wait")
         self._spawner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nnlint-lint-spawn")
-        self._idle: asyncio.Queue[_Worker] | None = None
+        self._idle: asyncio.Queue[_Worker | BaseException] | None = None
         self._running: dict[str, asyncio.Task] = {}
         self._all: set[_Worker] = set()
 
@@ -66,8 +66,12 @@ class LintPool:
         """Add a fresh worker to the idle queue, created off the event loop."""
         loop = asyncio.get_running_loop()
         future = loop.run_in_executor(self._spawner, self._new_worker)
-        future.add_done_callback(lambda done: done.cancelled() or done.exception()
-                                 or self._idle.put_nowait(done.result()))
+
+        def ready(done: asyncio.Future) -> None:
+            if not done.cancelled():  # a failed start goes into the queue too: the job that takes it reports it
+                self._idle.put_nowait(done.exception() or done.result())
+
+        future.add_done_callback(ready)
 
     def _new_worker(self) -> _Worker:
         worker = _Worker(self._context)
@@ -90,6 +94,9 @@ class LintPool:
 
     async def _execute(self, job) -> Outcome:
         worker = await self._idle.get()
+        if isinstance(worker, BaseException):
+            self._refill()  # try again for the next job
+            raise WorkerCrashed(f"cannot start a lint worker: {worker!r}")
         loop = asyncio.get_running_loop()
         try:
             status, value = await loop.run_in_executor(self._threads, worker.call, job)
