@@ -12,6 +12,7 @@ from pygls.uris import to_fs_path
 from nnlint import __version__
 from nnlint.config import ConfigError, Settings
 from nnlint.pages import page_text
+from nnlint.server import notebook_sync
 from nnlint.server.actions import KINDS, code_actions
 from nnlint.server.convert import contains
 from nnlint.server.linting import Linter, LintResult, Snapshot
@@ -29,24 +30,42 @@ PYTHON_SUFFIXES = (".py", ".pyi")
 
 class NnlintServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("nnlint", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        super().__init__("nnlint", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+                         notebook_document_sync=notebook_sync.SYNC_OPTIONS)
         self.pool = LintPool()
         self.config_files = ConfigFiles()
         self.initial_settings = ClientSettings()
         self.folder_settings: dict[str, ClientSettings] = {}
         self.settings_ready = asyncio.Event()
         self.python_documents: set[str] = set()
+        self.notebooks: set[str] = set()
         self._reported_config_errors: set[str] = set()
         self.linter = Linter(self.pool, self.snapshot, self.document_settings, self.positions_for,
-                             self.publish, self.log)
+                             self.publish, self.log, self.publish_notebook)
 
     # -- documents ------------------------------------------------------------------------------------
     def snapshot(self, uri: str) -> Snapshot | None:
+        if uri in self.notebooks:
+            return self.notebook_snapshot(uri)
         if uri not in self.python_documents or uri not in self.workspace.text_documents:
             return None
         document = self.workspace.get_text_document(uri)
-        path = to_fs_path(uri) or "untitled.py"
+        path = (to_fs_path(uri) if uri.startswith("file:") else None) or "untitled.py"
         return Snapshot(uri, path, document.version, document.source)
+
+    def notebook_snapshot(self, uri: str) -> Snapshot | None:
+        view = notebook_sync.NotebookView.of(self.workspace, uri)
+        if view is None:
+            return None
+        version = self.workspace.get_notebook_document(notebook_uri=uri).version
+        path = (to_fs_path(uri) if uri.startswith("file:") else None) or "notebook.ipynb"
+        return Snapshot(uri, path, version, view.notebook.source, view)
+
+    def publish_notebook(self, snapshot: Snapshot, found: list) -> None:
+        view = snapshot.notebook
+        versions = {cell.uri: cell.version for cell in view.cells}
+        for cell_uri, diagnostics in notebook_sync.per_cell(view, found, self.workspace.position_codec).items():
+            self.publish(cell_uri, versions[cell_uri], diagnostics)
 
     def positions_for(self, source: str) -> Positions:
         return Positions(source, self.workspace.position_codec)
@@ -73,9 +92,11 @@ class NnlintServer(LanguageServer):
             await asyncio.wait_for(self.settings_ready.wait(), CONFIG_WAIT_SECONDS)
         except asyncio.TimeoutError:
             self.settings_ready.set()
+        path = to_fs_path(uri) if uri.startswith("file:") else None
+        document = Path(path) if path else None
         folder_uri = self.folder_of(uri)
-        path = to_fs_path(uri)
-        document = Path(path) if path and uri.startswith("file:") else None
+        if document is None and folder_uri is None and self.workspace.folders:
+            folder_uri = next(iter(self.workspace.folders.values())).uri  # an untitled buffer: the first folder's
         folder = Path(to_fs_path(folder_uri)) if folder_uri else None
         client = self.folder_settings.get(folder_uri or "", self.initial_settings)
         try:
@@ -123,7 +144,7 @@ class NnlintServer(LanguageServer):
         self.settings_ready.set()
 
     def relint_all(self) -> None:
-        for uri in self.python_documents:
+        for uri in [*self.python_documents, *self.notebooks]:
             self.linter.schedule(uri, delay=0)
 
     async def register_watchers(self) -> None:
@@ -179,6 +200,7 @@ def build_server() -> NnlintServer:
 
     @server.feature(types.INITIALIZED)
     async def initialized(ls: NnlintServer, params: types.InitializedParams) -> None:
+        ls.pool.start()  # warm the workers while the client opens its first document
         await ls.register_watchers()
         await ls.pull_settings()
 
@@ -208,6 +230,34 @@ def build_server() -> NnlintServer:
         if uri in ls.python_documents:
             ls.python_documents.discard(uri)
             ls.linter.close(uri)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_OPEN)
+    def notebook_did_open(ls: NnlintServer, params: types.DidOpenNotebookDocumentParams) -> None:
+        ls.notebooks.add(params.notebook_document.uri)
+        ls.linter.schedule(params.notebook_document.uri, delay=0)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_CHANGE)
+    def notebook_did_change(ls: NnlintServer, params: types.DidChangeNotebookDocumentParams) -> None:
+        uri = params.notebook_document.uri
+        if uri not in ls.notebooks:
+            return
+        structure = params.change.cells.structure if params.change.cells else None
+        for removed in (structure.did_close or []) if structure else []:
+            ls.publish(removed.uri, None, [])
+        ls.linter.schedule(uri)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_SAVE)
+    def notebook_did_save(ls: NnlintServer, params: types.DidSaveNotebookDocumentParams) -> None:
+        if params.notebook_document.uri in ls.notebooks:
+            ls.linter.schedule(params.notebook_document.uri, delay=0)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_CLOSE)
+    def notebook_did_close(ls: NnlintServer, params: types.DidCloseNotebookDocumentParams) -> None:
+        uri = params.notebook_document.uri
+        ls.notebooks.discard(uri)
+        ls.linter.close(uri, clear=False)
+        for cell in params.cell_text_documents:
+            ls.publish(cell.uri, None, [])
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     def did_change_watched_files(ls: NnlintServer, params: types.DidChangeWatchedFilesParams) -> None:

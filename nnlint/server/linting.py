@@ -11,7 +11,7 @@ import asyncio
 import hashlib
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from lsprotocol import types
 
@@ -46,6 +46,7 @@ class Snapshot:
     path: str
     version: int | None
     source: str
+    notebook: object = field(default=None, compare=False)  # a NotebookView: findings are published per cell
 
 
 class Linter:
@@ -57,7 +58,9 @@ class Linter:
         positions_for: Callable[[str], Positions],
         publish: Callable[[str, int | None, list[types.Diagnostic]], None],
         log: Callable[[types.MessageType, str], None],
+        publish_notebook: Callable[[Snapshot, list[Diagnostic]], None],
     ) -> None:
+        self.publish_notebook = publish_notebook
         self.pool = pool
         self.snapshot = snapshot
         self.settings_for = settings_for
@@ -84,12 +87,13 @@ class Linter:
         if not task.cancelled() and task.exception() is not None:
             self.log(types.MessageType.Error, f"nnlint: internal error while linting {uri}: {task.exception()!r}")
 
-    def close(self, uri: str) -> None:
+    def close(self, uri: str, clear: bool = True) -> None:
         task = self._pending.pop(uri, None)
         if task is not None:
             task.cancel()
         self.results.pop(uri, None)
-        self.publish(uri, None, [])
+        if clear:
+            self.publish(uri, None, [])
 
     async def current(self, uri: str) -> LintResult | None:
         """The result for the document's present version, linting (or waiting for the lint) if need be."""
@@ -126,6 +130,9 @@ class Linter:
                 return
         if self.snapshot(uri) != snapshot:
             return  # the buffer moved on while this ran: its own lint is scheduled
+        if snapshot.notebook is not None:
+            self.publish_notebook(snapshot, outcome.diagnostics)
+            return
         positions = self.positions_for(snapshot.source)
         published = [lsp_diagnostic(diagnostic, positions) for diagnostic in outcome.diagnostics]
         self.results[uri] = LintResult(snapshot.version, snapshot.source, settings, outcome.diagnostics,

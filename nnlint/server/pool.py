@@ -22,7 +22,7 @@ class WorkerCrashed(Exception):
 def _context():
     if sys.platform != "win32" and "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["nnlint.server.worker"])
+        context.set_forkserver_preload(["nnlint.server.warm_worker"])
         return context
     return multiprocessing.get_context("spawn")
 
@@ -50,14 +50,28 @@ class LintPool:
         self._context = _context()
         self._size = size
         self._threads = ThreadPoolExecutor(max_workers=size, thread_name_prefix="nnlint-lint-wait")
-        self._idle: asyncio.Queue[_Worker] | None = None
+        self._spawner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nnlint-lint-spawn")
+        self._idle: asyncio.Queue[_Worker | BaseException] | None = None
         self._running: dict[str, asyncio.Task] = {}
         self._all: set[_Worker] = set()
 
-    def _start(self) -> None:
-        self._idle = asyncio.Queue()
-        for _ in range(self._size):
-            self._idle.put_nowait(self._new_worker())
+    def start(self) -> None:
+        """Start the workers in the background (the first one also starts the fork server: about a second)."""
+        if self._idle is None:
+            self._idle = asyncio.Queue()
+            for _ in range(self._size):
+                self._refill()
+
+    def _refill(self) -> None:
+        """Add a fresh worker to the idle queue, created off the event loop."""
+        loop = asyncio.get_running_loop()
+        future = loop.run_in_executor(self._spawner, self._new_worker)
+
+        def ready(done: asyncio.Future) -> None:
+            if not done.cancelled():  # a failed start goes into the queue too: the job that takes it reports it
+                self._idle.put_nowait(done.exception() or done.result())
+
+        future.add_done_callback(ready)
 
     def _new_worker(self) -> _Worker:
         worker = _Worker(self._context)
@@ -66,8 +80,7 @@ class LintPool:
 
     async def run(self, job: LintJob | FixAllJob, key: str | None = None) -> Outcome:
         """Run a job; a later job with the same key cancels this one (raises CancelledError here)."""
-        if self._idle is None:
-            self._start()
+        self.start()
         if key is not None and key in self._running:
             self._running[key].cancel()
         task = asyncio.ensure_future(self._execute(job))
@@ -81,28 +94,31 @@ class LintPool:
 
     async def _execute(self, job) -> Outcome:
         worker = await self._idle.get()
+        if isinstance(worker, BaseException):
+            self._refill()  # try again for the next job
+            raise WorkerCrashed(f"cannot start a lint worker: {worker!r}")
         loop = asyncio.get_running_loop()
         try:
             status, value = await loop.run_in_executor(self._threads, worker.call, job)
         except asyncio.CancelledError:
-            worker = self._replace(worker)  # stop the superseded run now rather than waiting for it
+            self._replace(worker)  # stop the superseded run now rather than waiting for it
             raise
         except (EOFError, OSError) as error:
-            worker = self._replace(worker)
+            self._replace(worker)
             raise WorkerCrashed(f"the lint worker died: {error!r}") from None
-        finally:
-            self._idle.put_nowait(worker)
+        self._idle.put_nowait(worker)
         if status != "ok":
             raise WorkerCrashed(value)
         return value
 
-    def _replace(self, worker: _Worker) -> _Worker:
+    def _replace(self, worker: _Worker) -> None:
         self._all.discard(worker)
         worker.stop()
-        return self._new_worker()
+        self._refill()
 
     def close(self) -> None:
         for worker in list(self._all):
             worker.stop()
         self._all.clear()
         self._threads.shutdown(wait=False, cancel_futures=True)
+        self._spawner.shutdown(wait=False, cancel_futures=True)

@@ -134,6 +134,12 @@ class Session:
             await asyncio.sleep(0.01)
         raise AssertionError(f"no matching publishDiagnostics in {timeout}s; got {self.client.published!r}")
 
+    async def ping(self) -> None:
+        """A request's round trip: the server has handled every notification sent before it."""
+        await self.client.text_document_hover_async(types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=self.uri("not-open.py")),
+            position=types.Position(line=0, character=0)))
+
     async def until(self, condition, timeout: float = TIMEOUT) -> None:
         deadline = time.monotonic() + timeout
         while not condition():
@@ -176,3 +182,20 @@ def apply_edit(text: str, edit: types.TextEdit) -> str:
 @pytest.fixture
 def session(client, tmp_path) -> Session:
     return Session(client, tmp_path)
+
+
+FAULTS = Path(__file__).parent / "faults"
+
+
+@pytest_lsp.fixture(config=server_config(env={"PYTHONPATH": os.pathsep.join(
+    [str(FAULTS), *filter(None, [os.environ.get("PYTHONPATH")])])}))
+async def faulty_client(lsp_client: LanguageClient):
+    """A server whose rule NN101 crashes or hangs on marked buffers (tests/server/faults/sitecustomize.py)."""
+    yield
+    if lsp_client._server is not None and lsp_client._server.returncode is None:
+        await lsp_client.shutdown_session()
+
+
+@pytest.fixture
+def faulty_session(faulty_client, tmp_path) -> Session:
+    return Session(faulty_client, tmp_path)

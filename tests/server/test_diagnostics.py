@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from lsprotocol import types
 
-from tests.conftest import VIEW_BUG
+from tests.conftest import CLAMP_BUG, VIEW_BUG
 
 pytestmark = pytest.mark.asyncio
 
@@ -140,3 +140,13 @@ async def test_closing_a_document_clears_its_diagnostics(session):
     session.client.text_document_did_close(types.DidCloseTextDocumentParams(
         text_document=types.TextDocumentIdentifier(uri=uri)))
     await session.wait_for(lambda p: p.uri == uri and p.version is None and not p.diagnostics)
+
+
+async def test_an_untitled_buffer_is_linted_with_the_workspace_settings(session):
+    session.write("pyproject.toml", '[tool.nnlint]\nselect = ["NN2"]\n')
+    await session.initialize()
+    uri = "untitled:Untitled-1"
+    session.versions[uri] = 1
+    session.client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(
+        uri=uri, language_id="python", version=1, text=VIEW_BUG.lstrip("\n") + CLAMP_BUG)))
+    assert [d.code for d in await session.diagnostics(uri)] == ["NN205"]  # the folder's select = ["NN2"]
