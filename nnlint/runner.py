@@ -152,7 +152,10 @@ def run(
     for outcome in _lint_all(pending, fix, on_file_done):
         if outcome.same_as_cached:
             cached = cache.get(Path(outcome.path), outcome.data_hash) if cache is not None else None
-            outcome = FileOutcome(outcome.path, cached or [], outcome.data_hash)
+            if cached is None:  # the entry's hash matched but its findings are damaged: lint it after all
+                outcome = lint_file(outcome.path, selector.for_path(outcome.path), fix, None)
+            else:
+                outcome = FileOutcome(outcome.path, cached, outcome.data_hash)
         if cache is not None and outcome.data_hash is not None and not outcome.changed and not outcome.crash:
             cache.put(Path(outcome.path), outcome.data_hash, outcome.diagnostics)
         result.outcomes.append(outcome)
