@@ -12,15 +12,15 @@ from typing import TextIO
 
 import click
 
+from nnlint.atomic_write import write_atomically
 from nnlint.cache import content_hash
 from nnlint.config import Settings
 from nnlint.diagnostic import Diagnostic
 from nnlint.discovery import discover
-from nnlint.engine import Selection
-from nnlint.atomic_write import write_atomically
 from nnlint.report import read_source_file, write_report, write_statistics
 from nnlint.rules import catalogue
 from nnlint.runner import FileOutcome, FixRequest, RunResult, Selector, lint_data, run
+from nnlint.selection import Selection
 
 PROGRESS_FROM = 50  # files; smaller runs finish before a bar is worth drawing
 

@@ -7,32 +7,21 @@ import io
 import sys
 import tokenize
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from nnlint.context import FileContext
 from nnlint.diagnostic import Diagnostic, Edit, Fix, Location
-from nnlint.rules import static_rules
-from nnlint.rules.base import Report, Rule, RuleInfo
+from nnlint.rules.base import Report, RuleInfo
 from nnlint.python_syntax import python_error
 from nnlint.rules.engine_codes import SYNTAX_ERROR, UNREADABLE
+from nnlint.selection import Selection  # noqa: F401 - re-exported: its old home
 from nnlint.suppression import parse_suppressions
 from nnlint.walk import replay_batched
 
 if sys.version_info >= (3, 11):  # pure-Python recursion no longer uses the C stack: deep limits are safe
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 20_000))
-
-
-@dataclass(frozen=True)
-class Selection:
-    """The rules that run on one file."""
-
-    codes: frozenset[str]
-
-    def rules(self) -> list[type[Rule]]:
-        return [rule for rule in static_rules() if rule.code in self.codes]
 
 
 def decode(data: bytes) -> str:

@@ -8,7 +8,6 @@ import os
 import tokenize
 import traceback
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,10 +17,9 @@ from nnlint.cache import Cache, content_hash
 from nnlint import selectors
 from nnlint.config import Settings
 from nnlint.diagnostic import Diagnostic, Location
-from nnlint.engine import Selection, decode, lint_bytes
-from nnlint.fix import fix_source
 from nnlint.rules import catalogue
 from nnlint.rules.engine_codes import UNREADABLE
+from nnlint.selection import Selection
 
 PARALLEL_FROM = 24  # below this many files a process pool costs more than it saves
 
@@ -110,6 +108,10 @@ def lint_file(path: str, selection: Selection, fix: FixRequest | None, known_has
 
 
 def lint_data(path: str, data: bytes, selection: Selection, fix: FixRequest | None, data_hash: str) -> FileOutcome:
+    # imported here, not at the top: a run answered from the cache never loads libcst or a rule
+    from nnlint.engine import decode, lint_bytes
+    from nnlint.fix import fix_source
+
     diagnostics = lint_bytes(path, data, selection)
     if fix is None or not any(d.fix for d in diagnostics):
         return FileOutcome(path, diagnostics, data_hash)
@@ -170,6 +172,8 @@ def _lint_all(pending, fix, on_file_done):
             yield lint_file(path, selection, fix, known_hash)
             _tick(on_file_done)
         return
+    from concurrent.futures import ProcessPoolExecutor  # only for large runs: multiprocessing is slow to import
+
     workers = os.cpu_count() or 1
     with ProcessPoolExecutor(max_workers=workers) as pool:
         chunk = max(1, len(pending) // (workers * 8))
