@@ -11,6 +11,7 @@ from collections.abc import Iterable
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from nnlint.chunked_parse import parse_module
 from nnlint.context import FileContext
 from nnlint.diagnostic import Diagnostic, Edit, Fix, Location
 from nnlint.rules.base import Report, RuleInfo
@@ -68,7 +69,7 @@ def _lint_source(path: str, source: str, selection: Selection) -> list[Diagnosti
     if not rules:
         return []
     try:
-        module = cst.parse_module(source)
+        module = parse_module(source)  # in pieces when large: bounded memory
     except cst.ParserSyntaxError:  # valid Python with a construct libcst does not support: nothing to report
         return []
     context = FileContext(path, source, module)
