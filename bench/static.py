@@ -1,87 +1,201 @@
-"""Static-mode speed on a real corpus, as ratios against peers run on the same files in the same run.
+"""Static-mode speed and memory against peers, all run on the same files in the same run.
 
-    python bench/static.py [CORPUS_DIR]        (default: the installed torch package's sources)
+    python bench/static.py [CORPUS_DIR] [--tree-files 2000] [--big-functions 30000] [--repeat 3]
 
-Peers: parsing every file with libcst alone (the floor for any libcst-based linter, one core), Python's
-`ast.parse` (one core), and Ruff with all its rules when `ruff` is installed (Rust, all cores).
-nnlint runs as users run it: the CLI, all cores, cold (`--no-cache`) and warm (cache filled).
+Default corpus: torchvision's `models/` package (61 files), taken from the torchvision 0.29.1 wheel that
+the real-code tests download into `.real_code_cache/` (pip downloads it here if missing).
+
+Rows (each the median of --repeat runs; peak memory is the largest resident set of the command and the
+worker processes it waited for, from wait4):
+  nnlint cold      `nnlint --select ALL --no-cache`, all cores
+  nnlint warm      the same with the cache filled and nothing changed
+  nnlint one edit  a tree of --tree-files files (the corpus copied), cache filled, one file edited
+  nnlint 2 MB file one generated file of --big-functions small functions, --no-cache
+  Ruff             `ruff check --select ALL --no-cache` (Rust, all cores), when installed
+  Fixit            `fixit lint` with its default rules (libcst, all cores), when installed
+  TorchFix         `torchfix --select ALL` (libcst, all cores), when installed
+  flake8 + nnlint  `flake8 --select NN` through nnlint's flake8 plugin, when installed
+
+Ratios read "peer time / nnlint time": above 1 nnlint is faster. The lines under the table compare each
+nnlint run with the target it has (warm against Ruff's cold run; cold against Fixit and TorchFix).
 """
 
 from __future__ import annotations
 
-import ast
+import argparse
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
-import libcst
+REPO = Path(__file__).resolve().parents[1]
+WHEEL_CACHE = REPO / ".real_code_cache"
+TORCHVISION = "0.29.1"
+WHEEL = f"torchvision-{TORCHVISION}-cp311-cp311-manylinux_2_28_x86_64.whl"
+BIN = Path(sys.executable).parent
 
 
-def corpus_dir() -> Path:
-    if len(sys.argv) > 1:
-        return Path(sys.argv[1]).resolve()
-    import torch
+@dataclass
+class Measure:
+    label: str
+    seconds: float
+    peak_mb: float
+    note: str = ""
 
-    return Path(torch.__file__).parent
+
+def run_once(command: list[str], cwd: Path) -> tuple[float, float]:
+    """Wall seconds and peak resident memory (MB) of one command, its waited-for children included."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, _, usage = os.wait4(process.pid, 0)
+    process.returncode = 0  # reaped by wait4
+    return time.perf_counter() - start, usage.ru_maxrss / 1024
+
+
+def measure(label: str, command: list[str], cwd: Path, repeat: int, before=None, note: str = "") -> Measure:
+    runs = []
+    for _ in range(repeat):
+        if before is not None:
+            before()
+        runs.append(run_once(command, cwd))
+    return Measure(label, statistics.median(s for s, _ in runs), max(m for _, m in runs), note)
+
+
+def tool(name: str) -> str | None:
+    found = BIN / name
+    return str(found) if found.exists() else shutil.which(name)
+
+
+def default_corpus(workdir: Path) -> Path:
+    wheel = WHEEL_CACHE / WHEEL
+    if not wheel.exists():
+        subprocess.run(
+            [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--platform",
+             "manylinux_2_28_x86_64", "--python-version", "3.11", f"torchvision=={TORCHVISION}",
+             "-d", str(WHEEL_CACHE)],
+            check=True, capture_output=True,
+        )
+    with zipfile.ZipFile(wheel) as archive:
+        for name in archive.namelist():
+            if name.startswith("torchvision/models/") and name.endswith(".py"):
+                archive.extract(name, workdir / "corpus")
+    return workdir / "corpus" / "torchvision" / "models"
 
 
 def python_files(root: Path) -> list[Path]:
-    return [path for path in root.rglob("*.py") if "__pycache__" not in path.parts]
+    return sorted(path for path in root.rglob("*.py") if "__pycache__" not in path.parts)
 
 
-def timed(label: str, action) -> float:
-    start = time.perf_counter()
-    action()
-    elapsed = time.perf_counter() - start
-    print(f"  {label:<44} {elapsed:8.2f} s")
-    return elapsed
+def copy_corpus(corpus: Path, target: Path, files: int) -> Path:
+    """A tree of `files` files: the corpus copied into numbered packages until there are enough."""
+    sources = python_files(corpus)
+    count = 0
+    copy = 0
+    while count < files:
+        for source in sources:
+            if count == files:
+                break
+            destination = target / f"copy{copy}" / source.relative_to(corpus)
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, destination)
+            count += 1
+        copy += 1
+    return target
 
 
-def parse_all(sources: list[str], parse) -> None:
-    for source in sources:
-        try:
-            parse(source)
-        except Exception:  # noqa: BLE001 - a peer's failure on one file is not ours to report
-            pass
-
-
-def run_cli(command: list[str], cwd: str) -> None:
-    subprocess.run(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+def big_file(path: Path, functions: int) -> Path:
+    parts = ["import torch\nimport torch.nn.functional as F\n\n"]
+    parts += [f"def f{i}(x):\n    y = torch.relu(x)\n    return y.view(y.size(0), -1)\n\n" for i in range(functions)]
+    path.write_text("".join(parts), encoding="utf-8")
+    return path
 
 
 def main() -> None:
-    root = corpus_dir()
-    files = python_files(root)
-    sources = [path.read_text(encoding="utf-8", errors="replace") for path in files]
-    size = sum(map(len, sources)) / 1e6
-    print(f"corpus: {root}\n  {len(files)} files, {size:.1f} MB, {os.cpu_count()} cores\n")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("corpus", nargs="?", type=Path)
+    parser.add_argument("--tree-files", type=int, default=2000)
+    parser.add_argument("--big-functions", type=int, default=30_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    options = parser.parse_args()
 
-    workdir = tempfile.mkdtemp(prefix="nnlint-bench-")  # the cache lives here, not in the corpus
-    nnlint = [sys.executable, "-m", "nnlint", str(root), "--select", "ALL", "--exit-zero", "-q",
-              "--output-format", "concise"]
-    results = {
-        "libcst parse only (1 core)": timed("libcst.parse_module, every file, 1 core", lambda: parse_all(sources, libcst.parse_module)),
-        "ast.parse (1 core)": timed("ast.parse, every file, 1 core", lambda: parse_all(sources, ast.parse)),
-        "nnlint cold": timed("nnlint --select ALL --no-cache (all cores)", lambda: run_cli([*nnlint, "--no-cache"], workdir)),
+    workdir = Path(tempfile.mkdtemp(prefix="nnlint-bench-"))  # caches live here, never in the corpus
+    try:
+        corpus = options.corpus.resolve() if options.corpus else default_corpus(workdir)
+        files = python_files(corpus)
+        size = sum(path.stat().st_size for path in files) / 1e6
+        print(f"corpus: {corpus}\n  {len(files)} files, {size:.2f} MB, {os.cpu_count()} cores, "
+              f"median of {options.repeat} runs\n")
+        rows = run_all(corpus, workdir, options)
+        print_table(rows, len(files))
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def run_all(corpus: Path, workdir: Path, options) -> dict[str, Measure]:
+    nnlint = [sys.executable, "-m", "nnlint", "--select", "ALL", "--exit-zero", "-q", "--output-format", "concise"]
+    repeat = options.repeat
+    rows: dict[str, Measure] = {}
+    rows["cold"] = measure("nnlint cold", [*nnlint, str(corpus), "--no-cache"], workdir, repeat)
+    run_once([*nnlint, str(corpus)], workdir)  # fill the cache
+    rows["warm"] = measure("nnlint warm", [*nnlint, str(corpus)], workdir, repeat)
+
+    tree = copy_corpus(corpus, workdir / "tree", options.tree_files)
+    run_once([*nnlint, "tree"], workdir)
+    edited = python_files(tree)[0]
+
+    def edit() -> None:
+        with edited.open("a", encoding="utf-8") as stream:
+            stream.write(f"x_{time.perf_counter_ns()} = 1\n")
+
+    rows["edit"] = measure(f"nnlint one edit in {options.tree_files} files", [*nnlint, "tree"], workdir, repeat,
+                           before=edit)
+    big = big_file(workdir / "big.py", options.big_functions)
+    rows["big"] = measure(f"nnlint {big.stat().st_size / 1e6:.1f} MB file ({options.big_functions} functions)",
+                          [*nnlint, str(big), "--no-cache"], workdir, 1)
+
+    peers = {
+        "ruff": ("Ruff --select ALL", ["check", str(corpus), "--select", "ALL", "--no-cache", "--exit-zero", "-q"]),
+        "fixit": ("Fixit (default rules)", ["lint", str(corpus)]),
+        "torchfix": ("TorchFix --select ALL", [str(corpus), "--select", "ALL"]),
     }
-    run_cli(nnlint, workdir)  # fill the cache
-    results["nnlint warm"] = timed("nnlint --select ALL, cache filled", lambda: run_cli(nnlint, workdir))
-    if shutil.which("ruff"):
-        ruff = ["ruff", "check", str(root), "--select", "ALL", "--no-cache", "--exit-zero", "--quiet"]
-        results["ruff"] = timed("ruff check --select ALL --no-cache (all cores)", lambda: run_cli(ruff, workdir))
-    shutil.rmtree(workdir, ignore_errors=True)
+    for name, (label, args) in peers.items():
+        program = tool(name)
+        if program is None:
+            print(f"  ({name} not installed: row left out)")
+            continue
+        rows[name] = measure(label, [program, *args], workdir, repeat)
+    flake8 = tool("flake8")
+    if flake8 and "nnlint" in subprocess.run([flake8, "--version"], capture_output=True, text=True).stdout:
+        rows["flake8"] = measure("flake8 + nnlint plugin", [flake8, "--select", "NN", str(corpus)], workdir, repeat)
+    else:
+        print("  (flake8 with nnlint's plugin not installed: row left out)")
+    return rows
 
-    cold, warm = results["nnlint cold"], results["nnlint warm"]
-    print("\nratios (lower is better for nnlint):")
-    print(f"  nnlint cold / libcst parse only        {cold / results['libcst parse only (1 core)']:6.2f}x")
-    print(f"  nnlint cold / ast.parse                {cold / results['ast.parse (1 core)']:6.2f}x")
-    print(f"  nnlint warm / nnlint cold              {warm / cold:6.2f}x")
-    if "ruff" in results:
-        print(f"  nnlint cold / ruff                     {cold / results['ruff']:6.2f}x")
+
+def print_table(rows: dict[str, Measure], files: int) -> None:
+    cold = rows["cold"].seconds
+    print("\n| run | seconds | peak memory | peer / nnlint cold |")
+    print("|---|---|---|---|")
+    for key, row in rows.items():
+        ratio = f"{row.seconds / cold:.2f}x" if key in ("ruff", "fixit", "torchfix", "flake8") else ""
+        print(f"| {row.label} | {row.seconds:.2f} | {row.peak_mb:.0f} MB | {ratio} |")
+    print()
+    warm, edit = rows["warm"].seconds, rows["edit"].seconds
+    if "ruff" in rows:
+        ruff = rows["ruff"].seconds
+        print(f"nnlint warm vs Ruff cold:       {ruff / warm:5.2f}x  (target: >= 1, warm no slower than Ruff)")
+    for peer in ("fixit", "torchfix"):
+        if peer in rows:
+            print(f"nnlint cold vs {rows[peer].label:<17}{rows[peer].seconds / cold:5.2f}x  (target: >= 6, aim 10)")
+    print(f"nnlint one edit:                {edit:5.2f} s  (target: < 0.3 s)")
+    print(f"nnlint 2 MB file:               {rows['big'].seconds:5.2f} s, {rows['big'].peak_mb:.0f} MB  "
+          f"(target: < 1 GB)")
 
 
 if __name__ == "__main__":

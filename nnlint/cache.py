@@ -26,9 +26,11 @@ class Cache:
         self.entries: dict[str, dict] = {}
         self.dirty = False
         try:
-            self.entries = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            self.entries = {}
+            loaded = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):  # missing, unreadable, truncated or not JSON: start afresh
+            loaded = {}
+        if isinstance(loaded, dict):  # anything else (another version's layout, a stray file) is not trusted
+            self.entries = loaded
 
     def get(self, path: Path, data_hash: str | None = None) -> list[Diagnostic] | None:
         """Cached diagnostics if the file is unchanged: same size and mtime, or same content hash."""
@@ -39,10 +41,13 @@ class Cache:
             status = path.stat()
         except OSError:
             return None
-        unchanged = (entry["mtime"], entry["size"]) == (status.st_mtime_ns, status.st_size)
-        if not unchanged and entry["hash"] != data_hash:
+        try:
+            unchanged = (entry["mtime"], entry["size"]) == (status.st_mtime_ns, status.st_size)
+            if not unchanged and entry["hash"] != data_hash:
+                return None
+            return [replace(Diagnostic.from_dict(item), filename=str(path)) for item in entry["diagnostics"]]
+        except (KeyError, TypeError, ValueError, AttributeError):  # a damaged entry is a miss, relinted
             return None
-        return [replace(Diagnostic.from_dict(item), filename=str(path)) for item in entry["diagnostics"]]
 
     def dependencies_of(self, path: Path) -> dict[str, str]:
         """The project summaries (path -> digest) the cached findings were computed from."""
@@ -51,7 +56,8 @@ class Cache:
 
     def hash_of(self, path: Path) -> str | None:
         entry = self.entries.get(str(path.resolve()))
-        return entry["hash"] if entry else None
+        hashed = entry.get("hash") if isinstance(entry, dict) else None
+        return hashed if isinstance(hashed, str) else None
 
     def put(self, path: Path, data_hash: str, diagnostics: list[Diagnostic], dependencies=None) -> None:
         try:

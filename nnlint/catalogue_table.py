@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from rich.console import Console
 from rich.table import Table
 
-from nnlint.rules.base import RuleInfo
+from nnlint.rule_info import RuleInfo
 
 
 def show(infos: Iterable[RuleInfo], output_format: str) -> None:

@@ -12,19 +12,20 @@ from typing import TextIO
 
 import click
 
+from nnlint.atomic_write import write_atomically
 from nnlint.cache import content_hash
 from nnlint.config import Settings
 from nnlint.diagnostic import Diagnostic
 from nnlint.discovery import discover
-from nnlint.engine import Selection
+from nnlint.discovery import force_excluded
 from nnlint.fix import write_atomically
+from nnlint.notebooks import diff as notebook_diff
+from nnlint.notebooks import is_notebook
 from nnlint.project.spec import ProjectSpec
 from nnlint.report import read_source_file, write_report, write_statistics
 from nnlint.rules import catalogue
 from nnlint.runner import FileOutcome, FixRequest, RunResult, Selector, lint_data, run
-from nnlint.notebooks import diff as notebook_diff
-from nnlint.notebooks import is_notebook
-from nnlint.discovery import force_excluded
+from nnlint.selection import Selection
 
 PROGRESS_FROM = 50  # files; smaller runs finish before a bar is worth drawing
 
@@ -69,10 +70,9 @@ def run_check(paths: list[str], settings: Settings, options: Options) -> int:
         for outcome in changed:
             sys.stdout.write(_unified_diff(outcome))
         return 0 if not changed or options.exit_zero else 1
-    for outcome in changed:
-        write_atomically(Path(outcome.path), _encoded(outcome))
+    unwritten = _write_fixes(result, changed, settings)
     status = _report(result.diagnostics, [o.path for o in result.outcomes], settings, options, fixed=_fixed_count(result))
-    return _report_crashes(result, options) or _fix_status(status, bool(changed), options)
+    return _report_crashes(result, options) or (2 if unwritten else _fix_status(status, bool(changed), options))
 
 
 def _fix_request(settings: Settings, options: Options) -> FixRequest | None:
@@ -103,6 +103,21 @@ def _fix_status(status: int, changed: bool, options: Options) -> int:
     if changed and options.fix and options.exit_non_zero_on_fix and not options.exit_zero:
         return 1
     return status
+def _write_fixes(result: RunResult, changed: list[FileOutcome], settings: Settings) -> int:
+    """Write each fixed file; one that cannot be written is one error line, and its findings are reported
+    as they stand in the file on disk (unfixed). Returns how many files could not be written."""
+    failed = 0
+    for outcome in changed:
+        try:
+            write_atomically(Path(outcome.path), _encoded(outcome))
+        except OSError as error:
+            failed += 1
+            print(f"nnlint: error: cannot write the fixes to {outcome.path}: {error.strerror or error}", file=sys.stderr)
+            data = outcome.original.encode(outcome.encoding)
+            data = b"\xef\xbb\xbf" + data if outcome.bom else data
+            unfixed = lint_data(outcome.path, data, Selector(settings).for_path(outcome.path), None, content_hash(data))
+            result.outcomes[result.outcomes.index(outcome)] = unfixed
+    return failed
 
 
 def _report_crashes(result: RunResult, options: Options) -> int:

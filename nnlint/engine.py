@@ -7,18 +7,19 @@ import io
 import sys
 import tokenize
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from nnlint.chunked_parse import parse_module
 from nnlint.context import FileContext
 from nnlint.diagnostic import Diagnostic, Edit, Fix, Location, Related
 from nnlint.generated import is_skipped
-from nnlint.rules import static_rules
-from nnlint.rules.base import Report, Rule, RuleInfo
+from nnlint.rules.base import Report, RuleInfo
 from nnlint.python_syntax import python_error
 from nnlint.rules.engine_codes import SYNTAX_ERROR, UNREADABLE
+from nnlint.selection import Selection  # noqa: F401 - re-exported: its old home
 from nnlint.suppression import parse_suppressions
 from nnlint.walk import replay_batched
 from nnlint.rules.engine_codes import UNSUPPRESSIBLE, UNUSED_NOQA
@@ -26,17 +27,6 @@ from nnlint.unused_noqa import unused_noqa
 
 if sys.version_info >= (3, 11):  # pure-Python recursion no longer uses the C stack: deep limits are safe
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 20_000))
-
-
-@dataclass(frozen=True)
-class Selection:
-    """The rules that run on one file."""
-
-    codes: frozenset[str]
-    skip_generated: bool = True  # files marked `@generated` or `# nnlint: skip-file` report nothing
-
-    def rules(self) -> list[type[Rule]]:
-        return [rule for rule in static_rules() if rule.code in self.codes]
 
 
 def decode(data: bytes) -> str:
@@ -108,7 +98,7 @@ def _lint_source(path: str, source: str, selection: Selection, project) -> list[
     if not rules:
         return []
     try:
-        module = cst.parse_module(source)
+        module = parse_module(source)  # in pieces when large: bounded memory
     except cst.ParserSyntaxError:  # valid Python with a construct libcst does not support: nothing to report
         return []
     context = FileContext(path, source, module, project)

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import stat
-import tempfile
 from collections.abc import Iterable
-from pathlib import Path
 
 import libcst as cst
 
+from nnlint.atomic_write import write_atomically  # noqa: F401 - its old home; callers may import it here
 from nnlint.diagnostic import Diagnostic, Fix, Location
 from nnlint.engine import Selection, lint_source
 from nnlint.python_syntax import python_error
@@ -80,20 +77,3 @@ def _parses(source: str) -> bool:
     except (cst.ParserSyntaxError, RecursionError):
         return False
     return True
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` in one rename, keeping its permissions; never a half-written file."""
-    mode = stat.S_IMODE(path.stat().st_mode)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".nnlint-tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-

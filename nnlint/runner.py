@@ -8,7 +8,6 @@ import os
 import tokenize
 import traceback
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -19,12 +18,10 @@ from nnlint.project.spec import ProjectSpec
 from nnlint import selectors
 from nnlint.config import Settings
 from nnlint.diagnostic import Diagnostic, Location
-from nnlint.engine import Selection, decode, lint_bytes, lint_source
-from nnlint.add_noqa import add_noqa
-from nnlint.fix import fix_source
 from nnlint.notebooks import Notebook, NotebookError, is_notebook
 from nnlint.rules import catalogue
 from nnlint.rules.engine_codes import UNREADABLE
+from nnlint.selection import Selection
 
 PARALLEL_FROM = 24  # below this many files a process pool costs more than it saves
 
@@ -124,6 +121,9 @@ def lint_file(
 def lint_data(
     path: str, data: bytes, selection: Selection, fix: FixRequest | None, data_hash: str, project=None,
 ) -> FileOutcome:
+    # imported here, not at the top: a run answered from the cache never loads libcst or a rule
+    from nnlint.engine import decode, lint_bytes
+
     if is_notebook(path):
         return _lint_notebook(path, data, selection, fix, data_hash)
     diagnostics = lint_bytes(path, data, selection, project)
@@ -143,6 +143,10 @@ def _rewrite(path: str, source: str, diagnostics: list[Diagnostic], selection: S
              place=lambda diagnostic: diagnostic):
     """(new text, the findings that remain in it, how many changes, notes) for --fix or --add-noqa;
     `place` turns a finding's position into the user's (a notebook cell)."""
+    from nnlint.add_noqa import add_noqa
+    from nnlint.engine import lint_source
+    from nnlint.fix import fix_source
+
     if not fix.add_noqa:
         return (*fix_source(path, source, selection, fix.fixable, fix.unsafe), ())
     fixed, added, skipped = add_noqa(source, diagnostics)
@@ -162,6 +166,8 @@ def _lint_notebook(path: str, data: bytes, selection: Selection, fix: FixRequest
         notebook = Notebook.parse(data)
     except NotebookError as error:
         return FileOutcome(path, _unreadable(path, str(error), selection), data_hash)
+    from nnlint.engine import lint_source
+
     diagnostics = lint_source(path, notebook.source, selection)
     if fix is not None and fix.wants(diagnostics):
         fixed, remaining, applied, notes = _rewrite(path, notebook.source, diagnostics, selection, fix,
@@ -220,8 +226,11 @@ def run(
     for outcome in _lint_all(pending, fix, on_file_done, project):
         if outcome.same_as_cached:
             cached = cache.get(Path(outcome.path), outcome.data_hash) if cache is not None else None
-            dependencies = cache.dependencies_of(Path(outcome.path)) if cache is not None else {}
-            outcome = FileOutcome(outcome.path, cached or [], outcome.data_hash, dependencies=dependencies)
+            if cached is None:  # the entry's hash matched but its findings are damaged: lint it after all
+                outcome = lint_file(outcome.path, selector.for_path(outcome.path), fix, None, project)
+            else:
+                dependencies = cache.dependencies_of(Path(outcome.path))
+                outcome = FileOutcome(outcome.path, cached, outcome.data_hash, dependencies=dependencies)
         if cache is not None and outcome.data_hash is not None and not outcome.changed and not outcome.crash:
             cache.put(Path(outcome.path), outcome.data_hash, outcome.diagnostics, outcome.dependencies)
         result.outcomes.append(outcome)
@@ -236,6 +245,8 @@ def _lint_all(pending, fix, on_file_done, project):
             yield lint_file(path, selection, fix, known_hash, project)
             _tick(on_file_done)
         return
+    from concurrent.futures import ProcessPoolExecutor  # only for large runs: multiprocessing is slow to import
+
     workers = os.cpu_count() or 1
     with ProcessPoolExecutor(max_workers=workers) as pool:
         chunk = max(1, len(pending) // (workers * 8))

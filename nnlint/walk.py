@@ -39,14 +39,33 @@ def _child_fields(node_type: type) -> tuple[str, ...]:
     return (*ordered, *(name for name in names if name not in ordered))
 
 
+def _node_types() -> frozenset[type]:
+    """Every libcst node class: a set lookup on `type(value)` instead of `isinstance` through ABCMeta,
+    which runs Python code for each check (the walk makes several per node)."""
+    found: set[type] = set()
+    pending = [cst.CSTNode]
+    while pending:
+        kind = pending.pop()
+        if kind not in found:
+            found.add(kind)
+            pending.extend(kind.__subclasses__())
+    return frozenset(found)
+
+
+_NODE_TYPES = _node_types()
+_SEQUENCES = (tuple, list)
+
+
 def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    node_types = _NODE_TYPES
     for name in _child_fields(type(node)):
         value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
+        kind = type(value)
+        if kind in node_types:
             yield value
-        elif isinstance(value, (tuple, list)):
+        elif kind in _SEQUENCES:
             for item in value:
-                if isinstance(item, cst.CSTNode):
+                if type(item) in node_types:
                     yield item
 
 

@@ -12,7 +12,7 @@ from nnlint.diagnostic import Diagnostic
 from nnlint.report import concise, full, github, gitlab, json_format, json_lines, junit, sarif, statistics
 
 if TYPE_CHECKING:
-    from nnlint.rules.base import RuleInfo  # imports libcst; only needed for annotations
+    from nnlint.rule_info import RuleInfo
 
 FORMATS: tuple[str, ...] = ("full", "concise", "json", "json-lines", "github", "gitlab", "sarif", "junit")
 

@@ -16,7 +16,7 @@ import nnlint
 from nnlint.diagnostic import Diagnostic, Edit, Location
 
 if TYPE_CHECKING:
-    from nnlint.rules.base import RuleInfo  # imports libcst; only needed for annotations
+    from nnlint.rule_info import RuleInfo
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = "https://nnlint.readthedocs.io/"

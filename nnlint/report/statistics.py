@@ -15,7 +15,7 @@ from nnlint.report import styled
 from nnlint.report.styled import LineWriter
 
 if TYPE_CHECKING:
-    from nnlint.rules.base import RuleInfo  # imports libcst; only needed for annotations
+    from nnlint.rule_info import RuleInfo
 
 FIXABLE = "[*]"
 

@@ -9,9 +9,6 @@ from __future__ import annotations
 import unicodedata
 from typing import TextIO
 
-from rich.console import Console
-from rich.text import Text
-
 # A piece is plain text, or (text, rich style).
 Piece = str | tuple[str, str]
 
@@ -26,6 +23,8 @@ HELP = "cyan"
 class LineWriter:
     def __init__(self, stream: TextIO, *, color: bool) -> None:
         self._stream = stream
+        if color:  # rich only when colouring: plain output (pipes, files, CI) never imports it
+            from rich.console import Console
         self._console = (
             Console(
                 file=stream,
@@ -42,11 +41,12 @@ class LineWriter:
         )
 
     def line(self, *pieces: Piece) -> None:
-        text = Text.assemble(*pieces)
         if self._console is None:
-            self._stream.write(text.plain + "\n")
+            self._stream.write("".join(piece if isinstance(piece, str) else piece[0] for piece in pieces) + "\n")
         else:
-            self._console.print(text)
+            from rich.text import Text
+
+            self._console.print(Text.assemble(*pieces))
 
 
 def position(filename: str, row: int, column: int, cell: int | None = None) -> list[Piece]:

@@ -12,42 +12,12 @@ from typing import TYPE_CHECKING, ClassVar
 
 import libcst as cst
 
-from nnlint.diagnostic import DOCS_URL, Applicability
+from nnlint.diagnostic import Applicability
+from nnlint.rule_info import GROUPS, RuleInfo  # noqa: F401 - re-exported: their old home
 
 if TYPE_CHECKING:
     from nnlint.context import FileContext
     from nnlint.facts import Facts
-
-GROUPS = {
-    "NN0": "engine",
-    "NN1": "batch & shape",
-    "NN2": "loss & outputs",
-    "NN3": "optimisation step",
-    "NN4": "data & augmentation",
-    "NN5": "schedules & reproducibility",
-    "NN6": "train/eval mode",
-    "NN7": "architecture",
-    "NN9": "runtime",
-}
-
-
-@dataclass(frozen=True)
-class RuleInfo:
-    """What reporters and `nnlint rules` need to know about a code."""
-
-    code: str
-    name: str
-    summary: str
-    fix: Applicability | None
-    default_enabled: bool
-
-    @property
-    def group(self) -> str:
-        return GROUPS.get(self.code[:3], "other")
-
-    @property
-    def url(self) -> str:
-        return DOCS_URL.format(code=self.code)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from nnlint.runtime.batch_attribution import BatchAttribution
 from nnlint.runtime.batching import ModelInputs, pick_outputs
 from nnlint.runtime.distributed import is_sharded, unwrap
 from nnlint.runtime.findings import Finding, Report
+from nnlint.runtime.model_errors import could_not_check
 from nnlint.runtime.group_testing import GradientProbe, find_pairs, separating_subsets
 from nnlint.runtime.perturbation import PerturbationProbe, perturbation_subsets
 from nnlint.runtime.probe_inputs import ProbeInputs
@@ -234,7 +235,11 @@ def check_batch_independence(model: nn.Module, inputs: Any, *, batch_dim: int = 
     with untouched(inner), probe_modes(inner, tuple(allow)) as notes:
         check = BatchCheck(inner, wrapped, output, atol, tuple(allow), strategy, seed, perturbation)
         check.report.notes.extend(notes)
-        report = check.run()
+        try:
+            report = check.run()
+        except Exception as error:  # the model failed mid-check: say so; `untouched` restores its state
+            report = check.report
+            report.findings.append(could_not_check("NN901", error))
     report.stats.update(batch_size=wrapped.batch_size, forward_passes=check.forward_passes,
                         backward_passes=check.backward_passes, seconds=time.perf_counter() - started)
     return report

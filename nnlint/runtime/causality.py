@@ -18,6 +18,7 @@ from nnlint.runtime.batching import ModelInputs, pick_outputs
 from nnlint.runtime.batch_check import _model_device
 from nnlint.runtime.distributed import unwrap
 from nnlint.runtime.findings import Finding, Report
+from nnlint.runtime.model_errors import could_not_check
 from nnlint.runtime.group_testing import GradientProbe
 from nnlint.runtime.perturbation import changed_rows
 from nnlint.runtime.probe_inputs import ProbeInputs
@@ -194,7 +195,11 @@ def check_causality(model: nn.Module, tokens: Any, *, time_dim: int = 1, include
     with untouched(inner), probe_modes(inner, tuple(allow)) as notes:
         check = CausalityCheck(inner, inputs, time_dim, include_current, output, atol, strategy, seed)
         check.report.notes.extend(notes)
-        report = check.run()
+        try:
+            report = check.run()
+        except Exception as error:  # the model failed mid-check: say so; `untouched` restores its state
+            report = check.report
+            report.findings.append(could_not_check("NN902", error))
     report.stats.update(steps=check.length, forward_passes=check.forward_passes,
                         backward_passes=check.backward_passes, seconds=time.perf_counter() - started)
     return report

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nnlint.rules.base import RuleInfo
+from nnlint.rule_info import RuleInfo
 
 RUNTIME_RULES: tuple[RuleInfo, ...] = (
     RuleInfo("NN901", "batch-mixing", "An output row depends on other samples of the batch", None, True),

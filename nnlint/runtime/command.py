@@ -76,7 +76,15 @@ def run_command(script: str, script_args: tuple[str, ...], max_steps: int | None
     if result.error:
         click.echo(result.error.rstrip(), err=True)
         click.echo(f"nnlint: error: {script} raised before finishing; findings so far are reported", err=True)
+    elif result.exit_status:
+        click.echo(f"nnlint: error: {script} exited with status {result.exit_status}; findings so far are reported",
+                   err=True)
     diagnostics = to_diagnostics(result.findings, script)
+    never_stepped = not result.error and not result.exit_status and result.steps == 0
+    if never_stepped:  # the step checks never ran: with nothing found, a clean report would be a lie
+        level = "note" if diagnostics else "error"
+        click.echo(f"nnlint: {level}: {script} finished without calling an optimizer's step(): the training "
+                   "checks did not run", err=True)
     stream = open(output_file, "w", encoding="utf-8") if output_file else sys.stdout
     try:
         use_color = color if color is not None else (output_file is None and sys.stdout.isatty())
@@ -85,6 +93,6 @@ def run_command(script: str, script_args: tuple[str, ...], max_steps: int | None
     finally:
         if output_file:
             stream.close()
-    if result.error or result.exit_status:
+    if result.error or result.exit_status or (never_stepped and not diagnostics):
         sys.exit(2)
     sys.exit(0 if exit_zero or not diagnostics else 1)

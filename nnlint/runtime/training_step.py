@@ -16,6 +16,7 @@ from nnlint.runtime.batch_check import _model_device
 from nnlint.runtime.batching import ModelInputs, tensors_in
 from nnlint.runtime.distributed import unwrap
 from nnlint.runtime.findings import Finding, Report
+from nnlint.runtime.model_errors import could_not_check
 from nnlint.runtime.state import reseed, untouched
 
 MAX_NAMES = 5
@@ -65,29 +66,37 @@ def check_training_step(model: nn.Module, batch: Any, loss_fn: Callable[[Any, An
     inputs = inputs.to(device)
     targets = batch[1].to(device) if isinstance(batch[1], torch.Tensor) else batch[1]
     report = Report("training step")
-    with untouched(inner):
-        reseed(device, seed)
-        with torch.enable_grad():
-            output = inputs.call(inner)
-            loss = loss_fn(output, targets)
-        value = float(loss.detach())
-        report.stats["loss"] = value
-        if not math.isfinite(value):
-            report.findings.append(Finding("NN908", f"the loss at init is {value}: check the data for NaN/Inf and "
-                                           "the loss for log(0) or division by zero"))
-        else:
-            _loss_at_init(report, value, n_classes or infer_classes(output, targets), tolerance)
-            _dead_parameters(report, inner, loss)
-        reseed(device, seed)
-        with torch.no_grad():
-            zeroed = inputs.replace([leaf.detach() * 0 if isinstance(leaf, torch.Tensor) else leaf
-                                     for leaf in inputs.leaves]).call(inner)
-        if _same_outputs(output, zeroed):
-            report.findings.append(Finding(
-                "NN909", "the output is the same when the input is all zeros: the model ignores its input — check "
-                "that forward uses it (the input-independent baseline should do worse than the model)"))
+    try:
+        with untouched(inner):
+            _check_step(report, inner, inputs, targets, loss_fn, n_classes, tolerance, device, seed)
+    except Exception as error:  # the model or the loss failed: say so; `untouched` restored the state
+        report.findings.append(could_not_check("NN903", error))
     report.stats["seconds"] = time.perf_counter() - started
     return report
+
+
+def _check_step(report, inner, inputs, targets, loss_fn, n_classes, tolerance, device, seed) -> None:
+    """Loss at init (NN903, NN908), dead parameters (NN904), an output blind to its input (NN909)."""
+    reseed(device, seed)
+    with torch.enable_grad():
+        output = inputs.call(inner)
+        loss = loss_fn(output, targets)
+    value = float(loss.detach())
+    report.stats["loss"] = value
+    if not math.isfinite(value):
+        report.findings.append(Finding("NN908", f"the loss at init is {value}: check the data for NaN/Inf and "
+                                       "the loss for log(0) or division by zero"))
+    else:
+        _loss_at_init(report, value, n_classes or infer_classes(output, targets), tolerance)
+        _dead_parameters(report, inner, loss)
+    reseed(device, seed)
+    with torch.no_grad():
+        zeroed = inputs.replace([leaf.detach() * 0 if isinstance(leaf, torch.Tensor) else leaf
+                                 for leaf in inputs.leaves]).call(inner)
+    if _same_outputs(output, zeroed):
+        report.findings.append(Finding(
+            "NN909", "the output is the same when the input is all zeros: the model ignores its input — check "
+            "that forward uses it (the input-independent baseline should do worse than the model)"))
 
 
 def _loss_at_init(report: Report, value: float, classes: int | None, tolerance: float) -> None:

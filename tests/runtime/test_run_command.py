@@ -79,7 +79,7 @@ def test_script_arguments_after_double_dash_reach_the_script(tmp_path):
     assert sys.argv[1:] == ["--epochs", "1"], sys.argv
     print("args ok")
     """
-    result, findings, _ = run(tmp_path, body, script_args=("--epochs", "1"))
+    result, findings, _ = run(tmp_path, textwrap.dedent(body) + CLEAN, script_args=("--epochs", "1"))
     assert result.exit_code == 0 and "args ok" in result.stderr
 
 
