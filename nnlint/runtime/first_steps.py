@@ -54,6 +54,7 @@ class FirstStepsWatch:
         self.classes: list = []  # per batch: (number of classes seen, the one class)
         self.depth = 0
         self.handles: list = []
+        self.step_handle = None
         self.model: nn.Module | None = None  # the top-level module as the script calls it
         self.inputs: Any = None
         self.tape: LossTape | None = None
@@ -66,8 +67,9 @@ class FirstStepsWatch:
 
     def install(self) -> None:
         self.handles = [module_hooks.register_module_forward_pre_hook(self.before),
-                        module_hooks.register_module_forward_hook(self.after, always_call=True),
-                        optimizer_hooks.register_optimizer_step_pre_hook(self.before_step)]
+                        module_hooks.register_module_forward_hook(self.after, always_call=True)]
+        # kept until uninstall: the optimizer iterates its hook dict live, removing from a hook would break it
+        self.step_handle = optimizer_hooks.register_optimizer_step_pre_hook(self.before_step)
         original = self._original_backward = torch.Tensor.backward
         watch = self
 
@@ -80,6 +82,7 @@ class FirstStepsWatch:
     def uninstall(self) -> None:
         if self.tape is not None:
             self.tape.stop()
+        self.step_handle.remove()
         for handle in self.handles:
             handle.remove()
         self.handles = []
