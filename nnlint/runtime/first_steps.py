@@ -18,6 +18,7 @@ from torch import nn
 from torch.nn.modules import module as module_hooks
 from torch.optim import optimizer as optimizer_hooks
 
+from nnlint.runtime.causality_auto import check_sequence_model, is_sequence_model_call
 from nnlint.runtime.batch_content import class_count, input_findings, single_class_finding
 from nnlint.runtime.distributed import is_sharded, unwrap
 from nnlint.runtime.findings import Finding
@@ -61,6 +62,7 @@ class FirstStepsWatch:
         self.loss: torch.Tensor | None = None
         self.call_site: str | None = None
         self.attempts = 0
+        self.causality_checked = False
         self.parameters_known: dict[int, bool] = {}
         self.done = False
         self._original_backward = None
@@ -146,6 +148,10 @@ class FirstStepsWatch:
         if self.session.busy or self.done:
             return
         self.depth -= 1
+        if self.depth == 0 and module is self.model and not self.causality_checked and torch.is_grad_enabled():
+            self.causality_checked = True
+            if is_sequence_model_call(args, output):
+                check_sequence_model(self.session, unwrap(module), args[0], self.call_site)
         if self.depth == 0 and module is self.model and self.inputs is not None and torch.is_grad_enabled() \
                 and self.loss is None:
             self.tape = LossTape(output)

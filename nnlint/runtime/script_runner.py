@@ -15,6 +15,7 @@ from nnlint.runtime.forward_watch import ForwardWatch
 from nnlint.runtime.dynamics import PROBE_ROWS, DynamicsWatch
 from nnlint.runtime.first_steps import FirstStepsWatch
 from nnlint.runtime.lr_plan import LRPlan
+from nnlint.runtime.zero_grad_order import ZeroGradOrder
 from nnlint.runtime.session import RunSession, StopRun
 from nnlint.runtime.step_watch import StepWatch
 
@@ -80,7 +81,8 @@ def run_script(script: str, args: list[str], *, max_steps: int | None = None, al
     dynamics = DynamicsWatch(session, detail=report, names=steps.name_of,
                              probe_targets=lambda: _probe_targets(first_steps))
     plan = LRPlan()
-    extras = [first_steps, dynamics] + ([plan] if report else [])
+    order = ZeroGradOrder(session)
+    extras = [first_steps, dynamics, order] + ([plan] if report else [])
     for watch in extras:
         watch.install()
     try:
@@ -99,6 +101,7 @@ def run_script(script: str, args: list[str], *, max_steps: int | None = None, al
         forward.uninstall()
         steps.uninstall()
     steps.finish()
+    order.explain()
     curves = dynamics.finish()
     if report:
         curves.schedule = plan.plans(session.steps)
