@@ -51,6 +51,9 @@ def run_command(script: str, script_args: tuple[str, ...], max_steps: int | None
     On the first training forward of each model it proves batch independence (NN901); it watches optimizer
     steps for gradients never zeroed (NN905), a collapsing learning rate (NN907), non-finite values (NN908),
     parameters without gradients (NN904), and evaluation with dropout/BatchNorm in train mode (NN906).
+    On the first training batch it trains a copy of the model to overfit it (NN910), checks the batch
+    (NN911, NN912) and, for a sequence model, causality (NN902); it watches for exploding gradients (NN913).
+    --report writes one HTML page with the batch, the overfit curve and the training dynamics.
     With a machine-readable format on stdout, the script's own prints go to stderr.
     """
     if not os.path.isfile(script):
