@@ -35,17 +35,25 @@ def _fail(message: str) -> None:
 @click.option("--allow", multiple=True, metavar="MODULE",
               help="A module that mixes samples on purpose: class name or qualified name (repeatable).")
 @click.option("--no-batch-check", is_flag=True, help="Do not run the batch-independence check on first forwards.")
+@click.option("--report", "report_file", type=click.Path(dir_okay=False), default=None,
+              help="Write a self-contained HTML report (batch, overfit curve, dynamics) to this file.")
+@click.option("--report-dir", type=click.Path(file_okay=False), default=None,
+              help="Write the report's charts as PNG files plus report.json into this folder.")
 @click.option("--no-overfit-check", is_flag=True,
               help="Do not train a copy of the model on the first batch (NN910).")
 @click.option("--color/--no-color", default=None, help="Colour the human formats (default: when a terminal).")
 def run_command(script: str, script_args: tuple[str, ...], max_steps: int | None, output_format: str,
                 output_file: str | None, exit_zero: bool, allow: tuple[str, ...], no_batch_check: bool,
-                color: bool | None, no_overfit_check: bool = False) -> None:
+                color: bool | None, no_overfit_check: bool = False, report_file: str | None = None,
+                report_dir: str | None = None) -> None:
     """Run SCRIPT (with ARGS after --) under instrumentation and report what went wrong at runtime.
 
     On the first training forward of each model it proves batch independence (NN901); it watches optimizer
     steps for gradients never zeroed (NN905), a collapsing learning rate (NN907), non-finite values (NN908),
     parameters without gradients (NN904), and evaluation with dropout/BatchNorm in train mode (NN906).
+    On the first training batch it trains a copy of the model to overfit it (NN910), checks the batch
+    (NN911, NN912) and, for a sequence model, causality (NN902); it watches for exploding gradients (NN913).
+    --report writes one HTML page with the batch, the overfit curve and the training dynamics.
     With a machine-readable format on stdout, the script's own prints go to stderr.
     """
     if not os.path.isfile(script):
@@ -54,6 +62,12 @@ def run_command(script: str, script_args: tuple[str, ...], max_steps: int | None
         import torch  # noqa: F401
     except ImportError:
         _fail("`nnlint run` needs torch: pip install 'nnlint[runtime]'")
+    wants_report = bool(report_file or report_dir)
+    if wants_report:
+        from nnlint.runtime.report import REPORT_EXTRA_MESSAGE, matplotlib_available
+
+        if not matplotlib_available():
+            _fail(REPORT_EXTRA_MESSAGE)
     from nnlint.report import write_report
     from nnlint.runtime.codes import RUNTIME_RULES_BY_CODE
     from nnlint.runtime.diagnostics import to_diagnostics
@@ -62,7 +76,7 @@ def run_command(script: str, script_args: tuple[str, ...], max_steps: int | None
     quiet_stdout = output_format in MACHINE_FORMATS and output_file is None
     result = run_script(script, list(script_args), max_steps=max_steps, allow=tuple(allow),
                         batch_check=not no_batch_check, script_stdout=sys.stderr if quiet_stdout else None,
-                        overfit=not no_overfit_check)
+                        overfit=not no_overfit_check, report=wants_report)
     if result.world_size > 1 and result.rank != 0:
         return  # rank 0 reports for the whole job
     for note in result.notes:
@@ -85,6 +99,8 @@ def run_command(script: str, script_args: tuple[str, ...], max_steps: int | None
         level = "note" if diagnostics else "error"
         click.echo(f"nnlint: {level}: {script} finished without calling an optimizer's step(): the training "
                    "checks did not run", err=True)
+    if wants_report:
+        _write_report(result, diagnostics, script, report_file, report_dir)
     stream = open(output_file, "w", encoding="utf-8") if output_file else sys.stdout
     try:
         use_color = color if color is not None else (output_file is None and sys.stdout.isatty())
@@ -96,3 +112,15 @@ def run_command(script: str, script_args: tuple[str, ...], max_steps: int | None
     if result.error or result.exit_status or (never_stepped and not diagnostics):
         sys.exit(2)
     sys.exit(0 if exit_zero or not diagnostics else 1)
+
+
+def _write_report(result, diagnostics, script: str, report_file: str | None, report_dir: str | None) -> None:
+    from nnlint.runtime.report.build import write
+
+    try:
+        write(result, diagnostics, script, html_path=report_file, directory=report_dir)
+    except OSError as error:
+        _fail(f"cannot write the report: {error.strerror or error}: {error.filename or report_file or report_dir}")
+    for target in (report_file, report_dir):
+        if target:
+            click.echo(f"nnlint: report written to {target}", err=True)

@@ -18,6 +18,7 @@ from torch import nn
 from torch.nn.modules import module as module_hooks
 from torch.optim import optimizer as optimizer_hooks
 
+from nnlint.runtime.causality_auto import check_sequence_model, is_sequence_model_call
 from nnlint.runtime.batch_content import class_count, input_findings, single_class_finding
 from nnlint.runtime.distributed import is_sharded, unwrap
 from nnlint.runtime.findings import Finding
@@ -54,20 +55,23 @@ class FirstStepsWatch:
         self.classes: list = []  # per batch: (number of classes seen, the one class)
         self.depth = 0
         self.handles: list = []
+        self.step_handle = None
         self.model: nn.Module | None = None  # the top-level module as the script calls it
         self.inputs: Any = None
         self.tape: LossTape | None = None
         self.loss: torch.Tensor | None = None
         self.call_site: str | None = None
         self.attempts = 0
+        self.causality_checked = False
         self.parameters_known: dict[int, bool] = {}
         self.done = False
         self._original_backward = None
 
     def install(self) -> None:
         self.handles = [module_hooks.register_module_forward_pre_hook(self.before),
-                        module_hooks.register_module_forward_hook(self.after, always_call=True),
-                        optimizer_hooks.register_optimizer_step_pre_hook(self.before_step)]
+                        module_hooks.register_module_forward_hook(self.after, always_call=True)]
+        # kept until uninstall: the optimizer iterates its hook dict live, removing from a hook would break it
+        self.step_handle = optimizer_hooks.register_optimizer_step_pre_hook(self.before_step)
         original = self._original_backward = torch.Tensor.backward
         watch = self
 
@@ -80,6 +84,7 @@ class FirstStepsWatch:
     def uninstall(self) -> None:
         if self.tape is not None:
             self.tape.stop()
+        self.step_handle.remove()
         for handle in self.handles:
             handle.remove()
         self.handles = []
@@ -143,6 +148,10 @@ class FirstStepsWatch:
         if self.session.busy or self.done:
             return
         self.depth -= 1
+        if self.depth == 0 and module is self.model and not self.causality_checked and torch.is_grad_enabled():
+            self.causality_checked = True
+            if is_sequence_model_call(args, output):
+                check_sequence_model(self.session, unwrap(module), args[0], self.call_site)
         if self.depth == 0 and module is self.model and self.inputs is not None and torch.is_grad_enabled() \
                 and self.loss is None:
             self.tape = LossTape(output)

@@ -12,7 +12,10 @@ from dataclasses import dataclass, field
 from nnlint.runtime import distributed, rank_merge
 from nnlint.runtime.findings import Finding
 from nnlint.runtime.forward_watch import ForwardWatch
+from nnlint.runtime.dynamics import PROBE_ROWS, DynamicsWatch
 from nnlint.runtime.first_steps import FirstStepsWatch
+from nnlint.runtime.lr_plan import LRPlan
+from nnlint.runtime.zero_grad_order import ZeroGradOrder
 from nnlint.runtime.session import RunSession, StopRun
 from nnlint.runtime.step_watch import StepWatch
 
@@ -63,7 +66,7 @@ def _end_distributed() -> None:
 
 
 def run_script(script: str, args: list[str], *, max_steps: int | None = None, allow: tuple = (),
-               batch_check: bool = True, script_stdout=None, overfit: bool = True) -> RunResult:
+               batch_check: bool = True, script_stdout=None, overfit: bool = True, report: bool = False) -> RunResult:
     world_size = distributed.world_size()
     rank = distributed.rank()
     session = RunSession(max_steps=max_steps, allow=allow, batch_check=batch_check,
@@ -75,7 +78,11 @@ def run_script(script: str, args: list[str], *, max_steps: int | None = None, al
     forward.install()
     steps.install()
     first_steps = FirstStepsWatch(session, overfit=overfit)
-    extras = [first_steps]
+    dynamics = DynamicsWatch(session, detail=report, names=steps.name_of,
+                             probe_targets=lambda: _probe_targets(first_steps))
+    plan = LRPlan()
+    order = ZeroGradOrder(session)
+    extras = [first_steps, dynamics, order] + ([plan] if report else [])
     for watch in extras:
         watch.install()
     try:
@@ -94,6 +101,10 @@ def run_script(script: str, args: list[str], *, max_steps: int | None = None, al
         forward.uninstall()
         steps.uninstall()
     steps.finish()
+    order.explain()
+    curves = dynamics.finish()
+    if report:
+        curves.schedule = plan.plans(session.steps)
     if stopped:
         _end_distributed()
     findings, notes = session.findings, session.notes
@@ -103,5 +114,10 @@ def run_script(script: str, args: list[str], *, max_steps: int | None = None, al
         else:
             findings, notes = rank_merge.gather(world_size, findings, notes)
     return RunResult(findings, notes, session.steps, rank, world_size, error, exit_status, stopped,
-                     extra={"stats": session.stats, "samples": first_steps.samples})
+                     extra={"stats": session.stats, "samples": first_steps.samples, "dynamics": curves})
+
+
+def _probe_targets(first_steps: FirstStepsWatch):
+    samples = first_steps.samples
+    return samples[0].targets[:PROBE_ROWS] if samples and samples[0].targets is not None else None
 

@@ -35,7 +35,7 @@ def test_torchrun_two_ranks_report_once_from_rank_zero(tmp_path):
     out = tmp_path / "findings.json"
     command = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port",
                str(free_port()), "-m", "nnlint.runtime", SCRIPT, "--max-steps", "2", "--output-format", "json",
-               "--output-file", str(out)]
+               "--output-file", str(out), "--report", str(tmp_path / "report.html")]
     done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=120)
     assert out.exists(), done.stderr
     findings = json.loads(out.read_text())
@@ -44,6 +44,8 @@ def test_torchrun_two_ranks_report_once_from_rank_zero(tmp_path):
     nan_sample = [f for f in findings if f["code"] == "NN908" and "input sample(s) 4" in f["message"]]
     assert len(nan_sample) == 1 and nan_sample[0]["message"].endswith("(rank 1)")  # only rank 1 had it
     assert "should have stopped" not in done.stderr  # --max-steps ended the script on every rank
+    assert done.stderr.count("report written to") == 1  # rank 0 writes the report for the job
+    assert "(rank 1)" in (tmp_path / "report.html").read_text()  # with the other rank's findings
 
 
 def test_sync_batchnorm_is_probed_in_eval_mode_without_a_process_group():
