@@ -43,6 +43,7 @@ _SHAPE_METHODS = frozenset(
     }
 )
 _LOGS = frozenset({"torch.log"})
+_EXPS = frozenset({"torch.exp", "torch.special.exp"})
 _MOVES = frozenset({"to", "cuda", "cpu", "float", "double", "half", "train", "eval"})
 _MAX_DEPTH = 8
 
@@ -60,7 +61,7 @@ def origin(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode, depth: int =
         return None
     if isinstance(expr, cst.Name):
         value = latest_value(facts, expr, at)
-        found = origin(facts, value, value, depth + 1) if value is not None else None
+        found = origin(facts, value, value, depth + 1) if value is not None else _unpacked(facts, expr, at, depth)
         return _through(found)
     if not isinstance(expr, cst.Call):
         return None
@@ -76,10 +77,15 @@ def origin(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode, depth: int =
             return origin(facts, func.value, at, depth + 1)
         if method == "log":
             return _log_of(origin(facts, func.value, at, depth + 1))
+        if method == "exp":
+            return _exp_of(expr, origin(facts, func.value, at, depth + 1))
         return None
     if qualified in _LOGS:
         args = positional_args(expr)
         return _log_of(origin(facts, args[0], at, depth + 1)) if args else None
+    if qualified in _EXPS:
+        args = positional_args(expr)
+        return _exp_of(expr, origin(facts, args[0], at, depth + 1)) if args else None
     return _module_output(facts, expr, at, depth)
 
 
@@ -105,6 +111,43 @@ def _log_of(found: Origin | None) -> Origin | None:
     if found is not None and found.kind == "softmax":
         return Origin("log_softmax", found.node, False)
     return None
+
+
+def _exp_of(call: cst.Call, found: Origin | None) -> Origin:
+    """`torch.exp(log_softmax(z))` holds probabilities; `exp` of anything else is positive, never a log-prob."""
+    if found is not None and found.kind == "log_softmax":
+        return Origin("softmax", found.node, False)
+    return Origin("exp", call, True)
+
+
+def _unpacked(facts: Facts, name: cst.Name, at: cst.CSTNode, depth: int) -> Origin | None:
+    """`out, aux = model(x)` with a model of this file whose `forward` returns a tuple: element `out`'s origin."""
+    position = facts.order(at)
+    enclosing = set(facts.ancestors(at))
+    before = [
+        b for b in facts.bindings(name.value, at)
+        if facts.order(b.statement) < position and b.statement not in enclosing
+        and facts.scope_of(b.statement) is facts.scope_of(at)
+    ]
+    if not before:
+        return None
+    binding = max(before, key=lambda b: facts.order(b.statement))
+    if binding.index is None or not isinstance(binding.value, cst.Call) or depth > _MAX_DEPTH:
+        return None
+    model = _model_class(facts, binding.value.func, binding.value)
+    forward = forward_of(model) if model is not None else None
+    if forward is None:
+        return None
+    returns = _Returns()
+    forward.body.visit(returns)
+    elements = [r.value.elements[binding.index].value for r in returns.found
+                if isinstance(r.value, cst.Tuple) and binding.index < len(r.value.elements)]
+    if not elements or len(elements) != len(returns.found):
+        return None
+    found = [origin(facts, element, element, depth + 1) for element in elements]
+    if None in found or len({o.kind for o in found}) != 1:
+        return None
+    return found[-1]
 
 
 def _module_output(facts: Facts, call: cst.Call, at: cst.CSTNode, depth: int) -> Origin | None:

@@ -135,3 +135,88 @@ def test_model_class_ending_in_softmax_linked_through_outputs_of_net():
                 optimizer.step()
     """
     assert findings(source, "NN201") == [(20, 16)]
+
+
+_TWO_HEADS = """
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(10, 3)
+            self.aux = nn.Linear(10, 3)
+
+        def forward(self, x):
+            return {first}, self.aux(x)
+
+    model = Net()
+    criterion = nn.CrossEntropyLoss()
+    out, _ = model(x)
+    loss = criterion(out, y)
+"""
+
+
+def test_output_unpacked_from_a_tuple_the_model_returns():
+    source = _TWO_HEADS.format(first="F.softmax(self.fc(x), dim=1)")
+    assert findings(source, "NN201") == [(18, 8)]
+
+
+def test_raw_logits_unpacked_from_the_tuple_are_clean():
+    source = _TWO_HEADS.format(first="self.fc(x)")
+    assert findings(source, "NN201") == []
+
+
+def test_activation_on_the_prediction_passed_in_the_target_position():
+    source = """
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+        criterion = nn.CrossEntropyLoss()
+        for images, labels in trainloader:
+            outputs = net(images)
+            loss = criterion(labels, F.softmax(outputs, dim=1))
+            sig_loss = F.cross_entropy(labels, torch.sigmoid(outputs))
+    """
+    assert findings(source, "NN201") == [(8, 12)]
+    assert findings(source, "NN207") == [(9, 16)]
+
+
+def test_soft_targets_from_a_teacher_in_the_target_position_are_clean():
+    source = """
+        import torch.nn.functional as F
+
+        def distill(student_logits, teacher_logits, labels, T=2.0):
+            soft = F.cross_entropy(student_logits / T, F.softmax(teacher_logits / T, dim=1))
+            hard = F.cross_entropy(student_logits, labels)
+            return soft + hard
+    """
+    assert findings(source, "NN201") == []
+
+
+def test_exp_of_the_output_into_nll_loss():
+    source = """
+        import torch
+        import torch.nn as nn
+
+        criterion = nn.NLLLoss()
+        for x, y in trainloader:
+            loss = criterion(torch.exp(model(x)), y)
+            loss2 = criterion(model(x).exp(), y)
+    """
+    assert findings(source, "NN204") == [(7, 12), (8, 13)]
+
+
+def test_exp_used_only_for_reported_probabilities_is_clean():
+    source = """
+        import torch
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+        for x, y in trainloader:
+            log_probs = F.log_softmax(model(x), dim=1)
+            loss = nn.NLLLoss()(log_probs, y)
+            confidence = torch.exp(log_probs).max(1).values
+    """
+    assert findings(source, "NN204") == []
