@@ -330,3 +330,25 @@ def test_script_on_a_loader_that_also_draws_noise_is_flagged():
                 opt_g.step()
     """
     assert findings(source, "NN503") == [(6, 1)]
+
+
+def test_style_transfer_that_optimises_an_image_is_clean():
+    # The optimizer updates the generated image, started from the content image; the network is pretrained.
+    source = """
+        import torch
+        import torchvision
+
+        def main():
+            vgg = torchvision.models.vgg19(weights="DEFAULT").features.eval()
+            target = content.clone().requires_grad_(True)
+            optimizer = torch.optim.Adam([target], lr=0.003)
+            for step in range(2000):
+                loss = style_loss(vgg, target, style) + content_loss(vgg, target, content)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+
+        if __name__ == "__main__":
+            main()
+    """
+    assert findings(source, "NN503") == []
