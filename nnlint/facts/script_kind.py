@@ -49,11 +49,15 @@ def _optimizes_tensors_only(facts: Facts) -> bool:
 
 
 def trains_on_random_tensors(facts: Facts) -> bool:
-    """Every training loop only counts steps (no loader is iterated) and the file draws `torch.randn(...)` data."""
+    """Every training loop only counts steps (no loader is iterated) and draws its data with `torch.randn(...)`."""
     trainers = [loop for loop in training_loops(facts).loops if loop.trains]
     if not trainers or not all(_counts_steps(loop) and all(map(_counts_steps, loop.ancestors())) for loop in trainers):
         return False
-    return any(isinstance(node, cst.Call) and facts.call_name(node) in _RANDOM_DATA for node in facts.nodes())
+    loops = training_loops(facts)
+    return any(
+        isinstance(node, cst.Call) and facts.call_name(node) in _RANDOM_DATA and loops.loop_of(node) in trainers
+        for node in facts.nodes()
+    )  # drawn inside a training loop: fresh noise every step, not negatives sampled once from real data
 
 
 def _counts_steps(loop: Loop) -> bool:
