@@ -373,4 +373,4 @@ def test_noise_drawn_once_outside_the_loop_does_not_make_a_random_demo():
         if __name__ == "__main__":
             main()
     """
-    assert findings(source, "NN503") == [(16, 4)]
+    assert findings(source, "NN503") == [(15, 4)]
