@@ -18,9 +18,8 @@ from nnlint.facts.imports import dotted
 from nnlint.facts.loops import BACKWARD, STEPS, training_loops
 from nnlint.facts.splits import split_of
 
-_EVAL_FUNCTION = re.compile(
-    r"^(eval|evaluate|evaluation|validate|validation|valid|val|test|predict|infer|inference)(_|$)", re.I
-)
+# `test` alone, not `test_*` (pytest tests, model-registry entries such as timm's `test_efficientnet`).
+_EVAL_FUNCTION = re.compile(r"^(test|predict|infer|inference)$|^(eval|evaluate|evaluation|validat|valid|val_)", re.I)
 _WANTS_GRAD = frozenset({"grad", "requires_grad_", "enable_grad", "set_grad_enabled", "backward", "vjp", "jvp"})
 
 
@@ -42,8 +41,8 @@ def loopless_evaluations(facts: Facts) -> list[cst.Call]:
 
 
 def _evaluates(facts: Facts, call: cst.Call, scope: cst.CSTNode) -> bool:
-    args = positional_args(call)
-    if not args or call.func.value[:1].isupper() or any(_random(facts, arg, call) for arg in args):
+    args = [arg for arg in positional_args(call) if not isinstance(arg, (cst.SimpleString, cst.Integer, cst.Float))]
+    if not args or call.func.value[:1].isupper() or not _holds_a_model(facts, call.func, scope) or any(_random(facts, arg, call) for arg in args):
         return False  # `ResNet18()(torch.randn(1, 3, 32, 32))`: a shape check, not an evaluation
     held_out = any(split_of(dotted(arg) or "") == "eval" for arg in args)
     if isinstance(scope, cst.FunctionDef):
@@ -60,6 +59,14 @@ def _evaluates(facts: Facts, call: cst.Call, scope: cst.CSTNode) -> bool:
             return False
         return held_out or bool(_EVAL_FUNCTION.search(scope.name.value))
     return held_out
+
+
+def _holds_a_model(facts: Facts, func: cst.Name, scope: cst.CSTNode) -> bool:
+    """`model`/`net` is a variable or a parameter, not a function (`_create_net(...)`) of this file."""
+    if training_loops(facts).resolve(cst.Call(func=func)) is not None:
+        return False
+    params = scope.params.params if isinstance(scope, cst.FunctionDef) else ()
+    return bool(facts.bindings(func.value, func)) or any(p.name.value == func.value for p in params)
 
 
 def _random(facts: Facts, arg: cst.BaseExpression, at: cst.CSTNode) -> bool:
