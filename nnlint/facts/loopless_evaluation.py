@@ -31,7 +31,9 @@ def loopless_evaluations(facts: Facts) -> list[cst.Call]:
         if not isinstance(node, cst.Call) or loops.loop_of(node) is not None:
             continue
         func = node.func  # `model(x)`, `net(x)`: not `model.eval()`, not a method's `self.model(x)`
-        if not isinstance(func, cst.Name) or facts.qualified_name(func) is not None or not MODEL_LIKE.search(func.value):
+        if not isinstance(func, cst.Name) or facts.qualified_name(func) is not None:
+            continue
+        if not MODEL_LIKE.search(func.value):
             continue
         scope = facts.enclosing_function(node) or facts.module
         if scope in found or not _evaluates(facts, node, scope):
@@ -42,8 +44,10 @@ def loopless_evaluations(facts: Facts) -> list[cst.Call]:
 
 def _evaluates(facts: Facts, call: cst.Call, scope: cst.CSTNode) -> bool:
     args = [arg for arg in positional_args(call) if not isinstance(arg, (cst.SimpleString, cst.Integer, cst.Float))]
-    if not args or call.func.value[:1].isupper() or not _holds_a_model(facts, call.func, scope) or any(_random(facts, arg, call) for arg in args):
-        return False  # `ResNet18()(torch.randn(1, 3, 32, 32))`: a shape check, not an evaluation
+    if not args or call.func.value[:1].isupper() or not _holds_a_model(facts, call.func, scope):
+        return False  # `ResNet18(...)`, `_create_net("name")`: building a model, not running one
+    if any(_random(facts, arg, call) for arg in args):
+        return False  # `net(torch.randn(1, 3, 32, 32))`: a shape check, not an evaluation
     held_out = any(split_of(dotted(arg) or "") == "eval" for arg in args)
     if isinstance(scope, cst.FunctionDef):
         if any(facts.scope_of(b.statement) is scope for b in facts.bindings(call.func.value, call)):

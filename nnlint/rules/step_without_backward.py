@@ -7,8 +7,8 @@ import re
 import libcst as cst
 
 from nnlint.facts.imports import dotted
-from nnlint.facts.losses import is_loss_callable
 from nnlint.facts.loops import BACKWARD, OPTIMIZER_STEP, SCALER_STEP, Event, Loop, training_loops
+from nnlint.facts.losses import is_loss_callable
 from nnlint.rules.base import Rule
 
 MESSAGE = (
