@@ -58,7 +58,11 @@ _SET_GRAD_ENABLED = frozenset({"torch.set_grad_enabled", "torch.autograd.set_gra
 _ZEROING_NAME = re.compile(r"zero_?grad|clear_?grad|reset_?grad", re.I)
 _HELPER_DEPTH = 3
 # Names of data to iterate: `train_loader`, `val_dl`, `batches`, `test_set`, `dev_data`.
-LOADER_LIKE = re.compile(r"loader|data|batch|samples|examples|(^|_)(dl|ds|set|iter|iterator|split)(_|$|\d)", re.I)
+LOADER_LIKE = re.compile(
+    r"loader|data|batch|samples|examples|(^|_)(dl|ds|set|iter|iterator|split)(_|$|\d)"
+    r"|(train|val|valid|test|eval|dev)(set|ds|dl|iter)(_|$|\d)",  # `testset`, `valdl`: no separator
+    re.I,
+)
 _WRAPPERS = frozenset({"enumerate", "tqdm", "iter", "zip", "islice", "progress_bar", "track"})
 
 

@@ -46,7 +46,7 @@ _SHAPE_METHODS = frozenset(
     }
 )
 _LOGS = frozenset({"torch.log"})
-_EXPS = frozenset({"torch.exp"})
+_EXPS = frozenset({"torch.exp", "torch.special.exp"})
 _SHAPE_FUNCTIONS = frozenset(
     {"torch.flatten", "torch.squeeze", "torch.unsqueeze", "torch.reshape", "torch.permute", "torch.transpose"}
 )
@@ -83,13 +83,13 @@ def origin(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode, depth: int =
         if method == "log":
             return _log_of(origin(facts, func.value, at, depth + 1))
         if method == "exp":
-            return _exp_of(origin(facts, func.value, at, depth + 1))
+            return _exp_of(expr, origin(facts, func.value, at, depth + 1))
         return None
     args = positional_args(expr)
     if qualified in _LOGS:
         return _log_of(origin(facts, args[0], at, depth + 1)) if args else None
     if qualified in _EXPS:
-        return _exp_of(origin(facts, args[0], at, depth + 1)) if args else None
+        return _exp_of(expr, origin(facts, args[0], at, depth + 1)) if args else None
     if qualified in _SHAPE_FUNCTIONS:  # torch.flatten(torch.sigmoid(z)), torch.squeeze(probs, 1)
         return origin(facts, args[0], at, depth + 1) if args else None
     return _module_output(facts, expr, at, depth)
@@ -224,18 +224,18 @@ def _through(found: Origin | None) -> Origin | None:
     return Origin(found.kind, found.node, False) if found is not None else None
 
 
-def _exp_of(found: Origin | None) -> Origin | None:
-    """`torch.exp(log_softmax(z))` is softmax probabilities."""
-    if found is not None and found.kind == "log_softmax":
-        return Origin("softmax", found.node, False)  # dropping the log_softmax alone would leave `exp(z)`
-    return None
-
-
 def _log_of(found: Origin | None) -> Origin | None:
     """`torch.log(softmax(z))` holds log-probabilities."""
     if found is not None and found.kind == "softmax":
         return Origin("log_softmax", found.node, False)
     return None
+
+
+def _exp_of(call: cst.Call, found: Origin | None) -> Origin:
+    """`torch.exp(log_softmax(z))` holds probabilities; `exp` of anything else is positive, never a log-prob."""
+    if found is not None and found.kind == "log_softmax":
+        return Origin("softmax", found.node, False)
+    return Origin("exp", call, True)
 
 
 def _module_output(facts: Facts, call: cst.Call, at: cst.CSTNode, depth: int) -> Origin | None:

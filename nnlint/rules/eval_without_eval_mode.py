@@ -7,6 +7,7 @@ import libcst as cst
 from nnlint.facts.elsewhere import describe
 from nnlint.facts.evaluation import MODEL_LIKE, established, evaluation_calls, evaluation_loops, sets_eval_mode
 from nnlint.facts.imports import dotted
+from nnlint.facts.loopless_evaluation import loopless_evaluations
 from nnlint.facts.loops import Loop, training_loops
 from nnlint.facts.mode_layers import switches_mode
 from nnlint.rules.base import Rule
@@ -19,6 +20,11 @@ MESSAGE = (
 CALL_MESSAGE = (
     "this call evaluates on `{loader}` ({where}) but the model is never put in eval mode, so dropout stays "
     "on and BatchNorm uses batch statistics — call `model.eval()` before it"
+)
+
+LOOPLESS_MESSAGE = (
+    "`{call}(...)` evaluates with the model in training mode, so dropout stays on and BatchNorm uses batch "
+    "statistics — call `{call}.eval()` first"
 )
 
 
@@ -35,6 +41,10 @@ class EvalWithoutEvalMode(Rule):
                     self.report(loop.node, MESSAGE.format(loader=loop.iterable_name))
         for call, loader, where in evaluation_calls(self.facts):
             self.report(call, CALL_MESSAGE.format(loader=loader, where=describe(where)), related=where)
+        for call in loopless_evaluations(self.facts):
+            unset = not established(self.facts, call, lambda at: sets_eval_mode(self.facts, at))
+            if unset and switches_mode(self.facts, call.func, call):
+                self.report(call, LOOPLESS_MESSAGE.format(call=self.context.code_for(call.func)))
 
     def _mode_matters(self, loop: Loop) -> bool:
         """Some model the loop runs may have dropout or batch statistics (or is defined out of sight)."""

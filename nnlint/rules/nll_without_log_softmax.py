@@ -12,6 +12,7 @@ _WHAT = {
     "sigmoid": "sigmoid output",
     "relu": "ReLU output",
     "logits": "raw layer outputs (logits)",
+    "exp": "`exp(...)` output (positive values, while log-probabilities are never above 0)",
 }
 MESSAGE = (
     "`nll_loss` expects log-probabilities but gets {what}, so it only pushes the target score up without "

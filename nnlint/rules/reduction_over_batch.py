@@ -47,7 +47,12 @@ class ReductionOverBatch(Rule):
             self._check_sequential(layers, node)
             return
         reduced = reduced_over_dim_zero(self.facts, node)
-        if reduced is not None and self._in_batch_first_forward(node) and keeps_batch_first(self.facts, reduced, node):
+        if reduced is None or not self._in_batch_first_forward(node):
+            return
+        pooling = self._pools_over_instances(self.facts.enclosing_function(node))
+        if pooling and not self._classifier_softmax(node, reduced):
+            return  # attention pooling over a bag of instances: its rows are not samples
+        if keeps_batch_first(self.facts, reduced, node):
             name = layer_class(self.facts, node.func, node) or _short_name(node)
             self.report(node, BATCH_MESSAGE.format(name=name))
 
@@ -116,7 +121,18 @@ class ReductionOverBatch(Rule):
             return False
         if any(_SET_INPUTS.match(param.name.value) for param in forward.params.params):
             return False
-        return bool(batch_first_input(self.facts, forward)) and not self._pools_over_instances(forward)
+        return bool(batch_first_input(self.facts, forward))
+
+    def _classifier_softmax(self, call: cst.Call, reduced: cst.BaseExpression) -> bool:
+        """`F.log_softmax(self.fc(x), dim=0)`: a softmax over dim 0 of a class-score layer, not of a row score;
+        the attention-pooling exemption does not cover it."""
+        name = (self.facts.call_name(call) or _short_name(call)).rsplit(".", 1)[-1]
+        if name not in ("softmax", "log_softmax") and layer_class(self.facts, call.func, call) not in SOFTMAX_LAYERS:
+            return False
+        producer = producer_layer(self.facts, reduced, call, lambda inner: None)
+        if producer is None or self._is_row_score_layer(producer.func, call):
+            return False
+        return layer_class(self.facts, producer.func, call) in {"Linear", *CONVOLUTIONS}
 
     def _pools_over_instances(self, forward: cst.FunctionDef) -> bool:
         """A `forward` that softmaxes one score per row over dim 0 treats its rows as a bag of instances."""

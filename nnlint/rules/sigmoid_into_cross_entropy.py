@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from nnlint.facts.loss_positions import swapped_prediction
 from nnlint.facts.modules import nn_class
 from nnlint.facts.values import loss_call, origin
 from nnlint.rules.base import Rule
@@ -15,6 +16,11 @@ MESSAGE = (
 MODEL_MESSAGE = (
     "the model ends in `nn.Sigmoid` but cross-entropy applies log_softmax itself, so class scores are "
     "squashed into (0, 1) and the loss stalls near log(C) — remove the final `nn.Sigmoid` and pass the logits"
+)
+
+SWAPPED_MESSAGE = (
+    "the model's sigmoid output is passed where cross-entropy expects the target, and the target where it "
+    "expects logits — call it as `loss_fn(logits, target)` with the raw logits"
 )
 
 
@@ -31,3 +37,8 @@ class SigmoidIntoCrossEntropy(Rule):
         found = origin(self.facts, loss.input, node)
         if found is not None and found.kind == "sigmoid":
             self.report(node, MODEL_MESSAGE if nn_class(self.facts, found.node) else MESSAGE)
+            return
+        swapped = swapped_prediction(loss)
+        found = origin(self.facts, swapped, node) if swapped is not None else None
+        if found is not None and found.kind == "sigmoid":
+            self.report(node, SWAPPED_MESSAGE)

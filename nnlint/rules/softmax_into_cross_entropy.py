@@ -5,6 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from nnlint.facts.elsewhere import describe
+from nnlint.facts.loss_positions import swapped_prediction
 from nnlint.facts.modules import latest_value, nn_class
 from nnlint.facts.values import Origin, activation_input, loss_call, origin
 from nnlint.rules.base import PendingFix, Rule
@@ -27,6 +28,10 @@ ELSEWHERE_MESSAGE = (
     "the model's output goes through {where} but cross-entropy applies log_softmax itself, so its outputs are "
     "squashed twice — remove that activation and pass the logits"
 )
+SWAPPED_MESSAGE = (
+    "the model's softmax output is passed where cross-entropy expects the target, and the target where it "
+    "expects logits — call it as `loss_fn(logits, target)` with the raw logits"
+)
 _ATOMS = (cst.Name, cst.Attribute, cst.Call, cst.Subscript)
 
 
@@ -42,6 +47,12 @@ class SoftmaxIntoCrossEntropy(Rule):
         if loss is None or loss.kind != "cross_entropy":
             return
         found = origin(self.facts, loss.input, node)
+        swapped = swapped_prediction(loss)
+        if (found is None or found.kind not in MESSAGES) and swapped is not None:
+            found = origin(self.facts, swapped, node)
+            if found is not None and found.kind in MESSAGES:
+                self.report(node, SWAPPED_MESSAGE)
+            return
         if found is None or found.kind not in MESSAGES:
             return
         if found.elsewhere is not None:  # a model whose forward ends in the activation, defined elsewhere

@@ -294,3 +294,44 @@ def test_attention_pooling_over_instances_scored_by_a_linear_to_one_stays_clean(
                 return (weights * h).sum(dim=0)
     """
     assert findings(source, "NN103") == []
+
+
+def test_attention_pooling_does_not_hide_log_softmax_over_the_batch_of_a_classifier():
+    source = """
+        import torch
+        import torch.nn.functional as F
+        from torch import nn
+
+        class Classifier(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.attn = nn.Linear(64, 1)
+                self.fc = nn.Linear(64, 10)
+
+            def forward(self, x):
+                w = torch.softmax(self.attn(x), dim=0)
+                context = (w * x).sum(0)
+                logits = self.fc(x)
+                return F.log_softmax(logits, dim=0), context
+    """
+    assert findings(source, "NN103") == [(16, 16)]
+
+
+def test_mil_classifier_on_the_pooled_bag_stays_clean():
+    source = """
+        import torch
+        import torch.nn.functional as F
+        from torch import nn
+
+        class AttentionMIL(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.score = nn.Linear(256, 1)
+                self.classifier = nn.Linear(256, 2)
+
+            def forward(self, h):
+                weights = torch.softmax(self.score(h), dim=0)
+                bag = (weights * h).sum(dim=0, keepdim=True)
+                return F.log_softmax(self.classifier(bag), dim=1), weights
+    """
+    assert findings(source, "NN103") == []

@@ -167,3 +167,37 @@ def test_manual_gradients_are_clean():
             optimizer.step()
     """
     assert findings(source, "NN307") == []
+
+
+def test_train_step_function_without_a_loop_and_without_backward():
+    source = """
+        import torch.nn.functional as F
+
+        def train_step(model, optimizer, batch):
+            x, y = batch
+            optimizer.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            optimizer.step()
+            return loss.item()
+    """
+    assert findings(source, "NN307") == [(8, 5)]
+
+
+def test_step_only_helpers_and_complete_step_functions_are_clean():
+    source = """
+        import torch.nn.functional as F
+
+        class Trainer:
+            def optimizer_step(self):
+                self.optimizer.step()
+                self.optimizer.zero_grad()
+
+        def train_step(model, optimizer, batch):
+            x, y = batch
+            optimizer.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            optimizer.step()
+            return loss.item()
+    """
+    assert findings(source, "NN307") == []

@@ -330,3 +330,47 @@ def test_script_on_a_loader_that_also_draws_noise_is_flagged():
                 opt_g.step()
     """
     assert findings(source, "NN503") == [(6, 1)]
+
+
+def test_style_transfer_that_optimises_an_image_is_clean():
+    # The optimizer updates the generated image, started from the content image; the network is pretrained.
+    source = """
+        import torch
+        import torchvision
+
+        def main():
+            vgg = torchvision.models.vgg19(weights="DEFAULT").features.eval()
+            target = content.clone().requires_grad_(True)
+            optimizer = torch.optim.Adam([target], lr=0.003)
+            for step in range(2000):
+                loss = style_loss(vgg, target, style) + content_loss(vgg, target, content)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+
+        if __name__ == "__main__":
+            main()
+    """
+    assert findings(source, "NN503") == []
+
+
+def test_noise_drawn_once_outside_the_loop_does_not_make_a_random_demo():
+    # Forward-forward on MNIST: negatives get random labels once, the data is real.
+    source = """
+        import torch
+
+        def main():
+            model = Net([784, 500, 500])
+            optimizer = torch.optim.Adam(model.parameters(), lr=0.03)
+            x_pos, y = next(iter(train_loader))
+            y_neg = torch.randint(0, 10, y.shape)
+            for i in range(1000):
+                loss = model.goodness(x_pos, y, y_neg)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+
+        if __name__ == "__main__":
+            main()
+    """
+    assert findings(source, "NN503") == [(15, 4)]

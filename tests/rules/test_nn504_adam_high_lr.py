@@ -116,7 +116,8 @@ def test_name_reassigned_in_a_sweep_is_clean():
 
 def test_off_by_default_but_runs_when_selected():
     assert catalogue()["NN504"].default_enabled is False
-    diagnostics = lint_source("t.py", "import torch\nopt = torch.optim.Adam(p, lr=0.1)\n", Selection(frozenset({"NN504"})))
+    source = "import torch\nopt = torch.optim.Adam(p, lr=0.1)\n"
+    diagnostics = lint_source("t.py", source, Selection(frozenset({"NN504"})))
     assert [d.code for d in diagnostics] == ["NN504"]
 
 
