@@ -246,3 +246,39 @@ def test_optimizers_zeroed_in_a_loop_over_them_are_not_second_guessed():
             opt_b.step()
     """
     assert findings(source, "NN301") == []
+
+
+def test_gan_step_method_zeroing_the_generator_but_not_the_discriminator():
+    source = """
+        class GAN:
+            def step(self, real, noise):
+                err_real = self.criterion(self.discriminator(real), ones)
+                err_real.backward()
+                fake = self.generator(noise)
+                err_fake = self.criterion(self.discriminator(fake.detach()), zeros)
+                err_fake.backward()
+                self.discriminator.optimizer.step()
+
+                self.generator.zero_grad()
+                err_g = self.criterion(self.discriminator(fake), ones)
+                err_g.backward()
+                self.generator.optimizer.step()
+    """
+    assert findings(source, "NN301") == [(9, 9)]
+
+
+def test_gan_step_method_zeroing_both_models_is_clean():
+    source = """
+        class GAN:
+            def step(self, real, noise):
+                self.discriminator.zero_grad()
+                err_real = self.criterion(self.discriminator(real), ones)
+                err_real.backward()
+                self.discriminator.optimizer.step()
+
+                self.generator.zero_grad()
+                err_g = self.criterion(self.discriminator(self.generator(noise)), ones)
+                err_g.backward()
+                self.generator.optimizer.step()
+    """
+    assert findings(source, "NN301") == []
