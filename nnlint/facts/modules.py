@@ -5,6 +5,7 @@ Layers are named by their short torch.nn class name (`Conv2d`, `BatchNorm2d`), w
 
 from __future__ import annotations
 
+import re
 import weakref
 from collections.abc import Callable
 
@@ -201,6 +202,25 @@ def _is_parameter(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode) -> bo
         return False
     params = function.params
     return any(p.name.value == expr.value for p in [*params.posonly_params, *params.params, *params.kwonly_params])
+
+
+_BN_ATTRIBUTE = re.compile(r"^(bn|batch_?norm)\d*$|_bn\d*$", re.I)
+_NORM_PARAMETER = re.compile(r"norm", re.I)
+
+
+def named_batch_norm(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode) -> bool:
+    """`self.bn1` built as `norm_layer(planes)` from a `norm_layer` parameter: the class is chosen by the
+    caller, but an attribute named `bn` says it is a BatchNorm."""
+    name = dotted(expr)
+    if name is None or not name.startswith("self.") or not _BN_ATTRIBUTE.search(name.rsplit(".", 1)[-1]):
+        return False
+    bindings = facts.bindings(name, at)
+    return bool(bindings) and all(
+        b.index is None and isinstance(b.value, cst.Call) and isinstance(b.value.func, cst.Name)
+        and _NORM_PARAMETER.search(b.value.func.value) is not None
+        and _is_parameter(facts, b.value.func, b.statement)
+        for b in bindings
+    )
 
 
 def layer_class(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode) -> str | None:

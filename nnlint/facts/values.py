@@ -203,6 +203,90 @@ def returned_elements(facts: Facts, call: cst.Call, index: int) -> list[tuple[cs
     return found or None
 
 
+def paired_sources(
+    facts: Facts, first: cst.BaseExpression, second: cst.BaseExpression, at: cst.CSTNode
+) -> list[tuple[cst.BaseExpression, cst.BaseExpression, cst.CSTNode]] | None:
+    """Where two names that were unpacked together come from, element by element, as (first, second, where).
+
+    `X, Y = get_batch(...)` or `for k, (X, Y) in enumerate(batches):` over a local generator that yields
+    `get_batch(...)`: each `return data[:, :-1], data[:, 1:]` gives one pair. None when not followed.
+    """
+    together = _unpacked_together(facts, first, second, at)
+    if together is None:
+        return None
+    source, i, j = together
+    found = []
+    for value, where in _produced(facts, source, 0):
+        if not isinstance(value, cst.Tuple) or max(i, j) >= len(value.elements):
+            return None
+        elements = value.elements
+        if any(isinstance(e, cst.StarredElement) for e in elements):
+            return None
+        found.append((elements[i].value, elements[j].value, where))
+    return found or None
+
+
+def _unpacked_together(facts: Facts, first, second, at) -> tuple[cst.BaseExpression, int, int] | None:
+    """(what both were unpacked from, index of `first`, index of `second`)."""
+    a, b = unpacked_from(facts, first, at), unpacked_from(facts, second, at)
+    if a is not None and b is not None and a[0] is b[0]:
+        return a[0], a[1], b[1]
+    if not isinstance(first, cst.Name) or not isinstance(second, cst.Name):
+        return None
+    for loop in facts.ancestors(at):
+        if isinstance(loop, (cst.FunctionDef, cst.ClassDef)):
+            return None
+        if not isinstance(loop, cst.For):
+            continue
+        target, iterable = loop.target, loop.iter
+        if isinstance(iterable, cst.Call) and dotted(iterable.func) == "enumerate" and iterable.args:
+            if not isinstance(target, cst.Tuple) or len(target.elements) != 2:
+                return None
+            target, iterable = target.elements[1].value, iterable.args[0].value
+        if not isinstance(target, cst.Tuple):
+            continue
+        names = [e.value.value if isinstance(e.value, cst.Name) else None for e in target.elements]
+        if first.value in names and second.value in names:
+            return _Each(iterable, loop), names.index(first.value), names.index(second.value)
+    return None
+
+
+@dataclass(frozen=True)
+class _Each:
+    """One item of what a `for` loop iterates."""
+
+    iterable: cst.BaseExpression
+    loop: cst.For
+
+
+def _produced(facts: Facts, source, depth: int) -> list[tuple[cst.BaseExpression, cst.CSTNode]]:
+    """The values `source` can be: a call's returned values, or the items a local generator yields."""
+    if depth > 3:
+        return []
+    if isinstance(source, _Each):
+        iterable = source.iterable
+        if isinstance(iterable, cst.Name):
+            iterable = latest_value(facts, iterable, source.loop)
+        function = training_loops(facts).resolve(iterable) if isinstance(iterable, cst.Call) else None
+        if function is None:
+            return []
+        found = []
+        for node in facts.nodes():
+            if isinstance(node, cst.Yield) and facts.scope_of(node) is function and node.value is not None:
+                value = node.value
+                if isinstance(value, cst.Call) and training_loops(facts).resolve(value) is not None:
+                    found.extend(_produced(facts, value, depth + 1))
+                else:
+                    found.append((value, node))
+        return found
+    function = training_loops(facts).resolve(source)
+    if function is None:
+        return []
+    returns = _Returns()
+    function.body.visit(returns)
+    return [(node.value, node) for node in returns.found if node.value is not None]
+
+
 def _is_self_call(call: cst.Call) -> bool:
     return isinstance(call.func, cst.Name) and call.func.value == "self"
 

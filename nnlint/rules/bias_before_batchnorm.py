@@ -6,8 +6,8 @@ import libcst as cst
 
 from nnlint.facts.calls import argument, positional_args
 from nnlint.facts.modules import (
-    BATCH_NORMS, CONVOLUTIONS, enclosing_forward, has_bias, layer_class, layer_constructor, nn_class,
-    producer_layer, sequential_layers,
+    BATCH_NORMS, CONVOLUTIONS, enclosing_forward, has_bias, layer_class, layer_constructor, named_batch_norm,
+    nn_class, producer_layer, sequential_layers,
 )
 from nnlint.rules.base import PendingFix, Rule
 
@@ -22,7 +22,7 @@ class BiasBeforeBatchNorm(Rule):
     code = "NN701"
     name = "bias-before-batchnorm"
     summary = "Conv/Linear with a bias immediately followed by BatchNorm: the bias is wasted"
-    triggers = ("BatchNorm",)
+    triggers = ("BatchNorm", "norm_layer")
     fix = "unsafe"
 
     def __init__(self, context) -> None:
@@ -35,12 +35,16 @@ class BiasBeforeBatchNorm(Rule):
             for layer, following in zip(layers, layers[1:]):
                 if layer_class(self.facts, following, node) in BATCH_NORMS:
                     self._check(layer, node)
-        elif layer_class(self.facts, node.func, node) in BATCH_NORMS and enclosing_forward(self.facts, node):
+        elif self._is_batch_norm(node.func, node) and enclosing_forward(self.facts, node):
             # self.bn(self.conv(x)), or x = self.conv(x); x = self.bn(x)
             args = positional_args(node)
             producer = producer_layer(self.facts, args[0], node, lambda call: None) if args else None
             if producer is not None:
                 self._check(producer.func, node)
+
+    def _is_batch_norm(self, layer: cst.BaseExpression, at: cst.CSTNode) -> bool:
+        """`self.bn = nn.BatchNorm2d(c)`, or `self.bn1 = norm_layer(c)` from a `norm_layer` parameter."""
+        return layer_class(self.facts, layer, at) in BATCH_NORMS or named_batch_norm(self.facts, layer, at)
 
     def _check(self, layer: cst.BaseExpression, at: cst.CSTNode) -> None:
         constructor = layer_constructor(self.facts, layer, at)

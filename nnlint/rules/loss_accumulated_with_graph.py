@@ -8,7 +8,8 @@ import libcst as cst
 
 from nnlint.facts.imports import dotted
 from nnlint.facts.loops import BACKWARD, Loop, training_loops
-from nnlint.facts.losses import is_loss
+from nnlint.facts.calls import same_code
+from nnlint.facts.losses import is_detached, is_loss
 from nnlint.facts.plain_numbers import holds_plain_number
 from nnlint.facts.roles import receiver_name
 from nnlint.rules.base import Rule
@@ -65,9 +66,21 @@ class LossAccumulatedWithGraph(Rule):
             call = event.node
             receiver = call.func.value if isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) else None
             if isinstance(receiver, (cst.Subscript, cst.Attribute)) and dotted(receiver.value) == name:
-                if self.facts.order(call) < self.facts.order(value):
+                if self.facts.order(call) < self.facts.order(value) and not self._detached_between(receiver, value):
                     return receiver
         return None
+
+    def _detached_between(self, item: cst.BaseExpression, use: cst.CSTNode) -> bool:
+        """`output["loss"] = output["loss"].detach()` after the backward and before the container is kept."""
+        start, end = self.facts.order(item), self.facts.order(use)
+        for node in self.facts.nodes():
+            position = self.facts.order(node)
+            if position >= end:
+                return False
+            if position > start and isinstance(node, cst.Assign) and is_detached(node.value):
+                if any(same_code(self.context.module, t.target, item) for t in node.targets):
+                    return True
+        return False
 
     def _graph_loss(self, value: cst.BaseExpression, at: cst.CSTNode) -> cst.BaseExpression | None:
         """The loss tensor in `loss`, `loss * n`, `loss / k` — unless it was read off the graph already."""

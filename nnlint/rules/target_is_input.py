@@ -6,15 +6,19 @@ import re
 
 import libcst as cst
 
-from nnlint.facts.calls import positional_args, same_code
+from nnlint.facts.calls import argument, positional_args, same_code
 from nnlint.facts.imports import dotted
 from nnlint.facts.modules import latest_value
-from nnlint.facts.values import loss_call, model_call, returned_elements, unpacked_from
+from nnlint.facts.values import loss_call, model_call, paired_sources, returned_elements, unpacked_from
 from nnlint.rules.base import Rule
 
 MESSAGE = (
     "the target is the model's own input, unshifted: each position can copy its answer instead of predicting "
     "the next token — predict `x[:, 1:]` from `x[:, :-1]`"
+)
+SHIFTED_TWICE = (
+    "the target is already shifted by one, and a model given `labels=` shifts them again, so each position "
+    "learns the token after next — pass the unshifted tokens as both `input_ids` and `labels`"
 )
 # Reconstruction is the point of an autoencoder: predicting its input is not a leak there.
 _AUTOENCODER = re.compile(r"auto_?enc|(^|_)v?ae(_|$)|reconstruct|denois", re.IGNORECASE)
@@ -27,14 +31,43 @@ class TargetIsInput(Rule):
     code = "NN206"
     name = "target-is-input"
     summary = "Autoregressive loss whose target is the model's own input, unshifted"
-    triggers = ("cross_entropy", "CrossEntropyLoss", "nll_loss", "NLLLoss")
+    triggers = ("cross_entropy", "CrossEntropyLoss", "nll_loss", "NLLLoss", "labels=")
 
     def visit_Call(self, node: cst.Call) -> None:
+        labels = argument(node, None, "labels")
+        if labels is not None:
+            self._check_labels(node, labels)
         loss = loss_call(self.facts, node)
         if loss is None or loss.kind not in ("cross_entropy", "nll") or loss.target is None:
             return
         if self._leaks(loss.input, loss.target, node, 0):
             self.report(node, MESSAGE)
+
+    def _check_labels(self, model: cst.Call, labels: cst.BaseExpression) -> None:
+        """`model(X, labels=Y)` with `X, Y = data[:, :-1], data[:, 1:]`: a model given `labels` shifts them
+        itself (Hugging Face causal LMs), so a pair shifted beforehand trains on the token after next."""
+        inputs = argument(model, 0, "input_ids")
+        if inputs is None:
+            return
+        pairs = [(inputs, labels, model)]
+        if isinstance(inputs, cst.Name) and isinstance(labels, cst.Name):
+            pairs = paired_sources(self.facts, inputs, labels, model) or []
+        if pairs and all(self._shifted_pair(x, y, at) for x, y, at in pairs):
+            self.report(model, SHIFTED_TWICE)
+
+    def _shifted_pair(self, fed: cst.BaseExpression, target: cst.BaseExpression, at: cst.CSTNode) -> bool:
+        """`data[:, :-1]` and `data[:, 1:]` (names followed where they were assigned)."""
+        fed, _ = self._value(fed, at)
+        target, _ = self._value(target, at)
+        if not isinstance(fed, cst.Subscript) or not isinstance(target, cst.Subscript):
+            return False
+        if not same_code(self.context.module, fed.value, target.value) or len(fed.slice) != len(target.slice):
+            return False
+        code = self.context.module.code_for_node
+        fed_last = "".join(code(fed.slice[-1]).split()).rstrip(",")
+        target_last = "".join(code(target.slice[-1]).split()).rstrip(",")
+        heads_match = all(same_code(self.context.module, a, b) for a, b in zip(fed.slice[:-1], target.slice[:-1]))
+        return heads_match and fed_last == ":-1" and target_last == "1:"
 
     def _leaks(self, scores: cst.BaseExpression, target: cst.BaseExpression, at: cst.CSTNode, depth: int) -> bool:
         """Whether `target` is the very input of the model call that produced `scores`."""

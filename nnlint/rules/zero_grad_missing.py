@@ -14,7 +14,7 @@ MESSAGE = (
 )
 
 PER_OPTIMIZER = (
-    "`{optimizer}.step()` applies gradients that are never zeroed in this loop (only {zeroed} are), so every "
+    "`{optimizer}.step()` applies gradients that are never zeroed in this {where} (only {zeroed} are), so every "
     "`backward()` adds to all earlier ones — call `{optimizer}.zero_grad()` once per step"
 )
 
@@ -26,7 +26,8 @@ class ZeroGradMissing(Rule):
     triggers = ("backward",)
 
     def visit_Module(self, node: cst.Module) -> None:
-        for loop in training_loops(self.facts).loops:
+        loops = training_loops(self.facts)
+        for loop in loops.loops:
             # The innermost loop that trains owns the step; zeroing anywhere in it (helpers too) is enough.
             if not loop.trains or any(child.trains for child in loop.children):
                 continue
@@ -36,6 +37,10 @@ class ZeroGradMissing(Rule):
             local = [event for event in loop.of(BACKWARD) if not self._distributed(event)]
             if local and not self._optimizer_built_each_iteration(loop):
                 self.report(local[0].node, MESSAGE)
+        for function in loops.step_functions:
+            # A step function may leave zeroing to its caller, but zeroing one optimizer and not another is a slip.
+            if function.trains and function.has(ZERO_GRAD):
+                self._check_each_optimizer(function)
 
     def _distributed(self, backward: Event) -> bool:
         """`dist_autograd.backward(context_id, [loss])`: its gradients live in a fresh context per iteration."""
@@ -46,9 +51,13 @@ class ZeroGradMissing(Rule):
     def _check_each_optimizer(self, loop: Loop) -> None:
         """Several optimizers, each zeroed by name (a GAN): one that is stepped but never zeroed accumulates.
 
-        Only when every zeroing names its optimizer; `model.zero_grad()`, `p.grad = None` or a helper may
-        zero any parameters, and `for opt in opts: opt.zero_grad()` zeroes names we cannot list.
+        Zeroing counts for a step when it names the optimizer (`opt_d.zero_grad()`) or the model that owns
+        it (`self.discriminator.zero_grad()` for `self.discriminator.optimizer.step()`). Any other zeroing
+        (`model.zero_grad()` of another name, `p.grad = None`, a helper, `for opt in opts: opt.zero_grad()`)
+        may cover any parameters: then nothing is claimed.
         """
+        steps = [step for step in loop.of(*STEPS) if self._stepped_optimizer(step) is not None]
+        owners = {_owner(step.receiver) for step in steps} - {None}
         zeroed = set()
         for zero in loop.of(ZERO_GRAD):
             call = zero.node
@@ -56,18 +65,26 @@ class ZeroGradMissing(Rule):
                 return
             if not isinstance(call.func.value, (cst.Name, cst.Attribute)) or self._loop_target(zero):
                 return
-            if role_of(self.facts, call.func.value, call) != "optimizer":
+            if role_of(self.facts, call.func.value, call) != "optimizer" and zero.receiver not in owners:
                 return
             zeroed.add(zero.receiver)
-        for step in loop.of(*STEPS):
-            if step.receiver is None or step.receiver in zeroed or self._loop_target(step):
-                continue
-            call = step.node
-            stepped = call.args[0].value if step.kind == SCALER_STEP and call.args else call.func.value
-            if not isinstance(stepped, (cst.Name, cst.Attribute)) or role_of(self.facts, stepped, call) != "optimizer":
+        if not zeroed:
+            return
+        for step in steps:
+            if step.receiver in zeroed or _owner(step.receiver) in zeroed or self._loop_target(step):
                 continue
             zeros = ", ".join(f"`{name}`" for name in sorted(zeroed))
-            self.report(call, PER_OPTIMIZER.format(optimizer=step.receiver, zeroed=zeros))
+            where = "function" if isinstance(loop.node, cst.FunctionDef) else "loop"
+            self.report(step.node, PER_OPTIMIZER.format(optimizer=step.receiver, zeroed=zeros, where=where))
+
+    def _stepped_optimizer(self, step) -> cst.BaseExpression | None:
+        call = step.node
+        if step.receiver is None:
+            return None
+        stepped = call.args[0].value if step.kind == SCALER_STEP and call.args else call.func.value
+        if not isinstance(stepped, (cst.Name, cst.Attribute)) or role_of(self.facts, stepped, call) != "optimizer":
+            return None
+        return stepped
 
     def _loop_target(self, event) -> bool:
         """The receiver is the target of a loop around the call: `for opt in optimizers: opt.zero_grad()`."""
@@ -85,3 +102,11 @@ class ZeroGradMissing(Rule):
                 if loop.node in self.facts.ancestors(binding.statement):
                     return True
         return False
+
+
+def _owner(receiver: str | None) -> str | None:
+    """`self.discriminator` for `self.discriminator.optimizer`: the model an optimizer attribute hangs on."""
+    if receiver is None or "." not in receiver:
+        return None
+    owner, _, last = receiver.rpartition(".")
+    return owner if last in ("optimizer", "optim", "opt", "optimiser") and owner != "self" else None

@@ -137,3 +137,17 @@ def test_message_names_the_dict_and_the_item():
         "`self.losses` accumulates the loss tensor itself, which keeps every iteration's autograd graph in "
         "memory — accumulate `loss[key].item()` (or `.detach()`) instead"
     ]
+
+
+def test_output_dict_whose_loss_item_was_detached_in_place_is_clean():
+    source = """
+        outputs = []
+        for i, batch in enumerate(loader):
+            optimizer.zero_grad()
+            output = module.training_step(batch, i)
+            output["loss"].backward()
+            optimizer.step()
+            output["loss"] = output["loss"].detach()
+            outputs.append(output)
+    """
+    assert findings(source, "NN306") == []

@@ -79,3 +79,60 @@ def test_flagged(source):
 @pytest.mark.parametrize("source", CLEAN.values(), ids=CLEAN.keys())
 def test_clean(source):
     assert findings(source, "NN206") == []
+
+
+SHIFTED_TWICE = {
+    "pair shifted by a helper, yielded by a generator, given as labels": """
+        import torch
+
+        def get_xy_batch(dataset, indices):
+            data = dataset[indices]
+            return data[:, :-1], data[:, 1:]
+
+        def gen_minibatches(dataset, batches):
+            for indices in batches:
+                yield get_xy_batch(dataset, indices)
+
+        @torch.no_grad()
+        def estimate_loss(model, ds, batches):
+            model.eval()
+            minibatches = gen_minibatches(ds, batches)
+            for k, (X, Y) in enumerate(minibatches):
+                loss = model(X, labels=Y, return_dict=True).loss
+    """,
+    "inline shifted pair given as labels": """
+        def step(model, tokens):
+            return model(tokens[:, :-1], labels=tokens[:, 1:]).loss
+    """,
+}
+
+LABELS_CLEAN = {
+    "same tokens as input and labels (the model shifts)": """
+        def step(model, tokens):
+            return model(tokens, labels=tokens).loss
+    """,
+    "pair from a batch we cannot see into": """
+        def step(model, batch):
+            X, Y = batch
+            return model(X, labels=Y).loss
+    """,
+    "helper returning unshifted input and labels": """
+        def get_xy_batch(dataset, indices):
+            data = dataset[indices]
+            return data, data.clone()
+
+        def step(model, ds, indices):
+            X, Y = get_xy_batch(ds, indices)
+            return model(X, labels=Y).loss
+    """,
+}
+
+
+@pytest.mark.parametrize("source", SHIFTED_TWICE.values(), ids=SHIFTED_TWICE.keys())
+def test_shifted_twice_flagged(source):
+    assert len(findings(source, "NN206")) == 1
+
+
+@pytest.mark.parametrize("source", LABELS_CLEAN.values(), ids=LABELS_CLEAN.keys())
+def test_labels_look_alikes_clean(source):
+    assert findings(source, "NN206") == []

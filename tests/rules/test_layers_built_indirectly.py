@@ -179,3 +179,35 @@ def test_nn703_forward_with_log_softmax_straight_on_the_last_linear_is_clean():
                 return F.log_softmax(x, dim=1)
     """
     assert findings(source, "NN703") == []
+
+
+def test_nn701_bn_attribute_built_from_a_norm_layer_parameter():
+    source = """
+        from torch import nn
+
+        class SPBlock(nn.Module):
+            def __init__(self, inplanes, outplanes, norm_layer=None):
+                super().__init__()
+                self.conv1 = nn.Conv2d(inplanes, outplanes, (3, 1), padding=(1, 0), bias=True)
+                self.bn1 = norm_layer(outplanes)
+
+            def forward(self, x):
+                return self.bn1(self.conv1(x))
+    """
+    assert findings(source, "NN701") == [(7, 22)]
+
+
+def test_nn701_norm_attribute_of_unknown_kind_from_a_norm_layer_parameter_is_clean():
+    source = """
+        from torch import nn
+
+        class Block(nn.Module):
+            def __init__(self, inplanes, outplanes, norm_layer=None):
+                super().__init__()
+                self.conv1 = nn.Conv2d(inplanes, outplanes, 3, padding=1)
+                self.norm1 = norm_layer(outplanes)
+
+            def forward(self, x):
+                return self.norm1(self.conv1(x))
+    """
+    assert findings(source, "NN701") == []

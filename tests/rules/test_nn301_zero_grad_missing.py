@@ -248,6 +248,42 @@ def test_optimizers_zeroed_in_a_loop_over_them_are_not_second_guessed():
     assert findings(source, "NN301") == []
 
 
+def test_gan_step_method_zeroing_the_generator_but_not_the_discriminator():
+    source = """
+        class GAN:
+            def step(self, real, noise):
+                err_real = self.criterion(self.discriminator(real), ones)
+                err_real.backward()
+                fake = self.generator(noise)
+                err_fake = self.criterion(self.discriminator(fake.detach()), zeros)
+                err_fake.backward()
+                self.discriminator.optimizer.step()
+
+                self.generator.zero_grad()
+                err_g = self.criterion(self.discriminator(fake), ones)
+                err_g.backward()
+                self.generator.optimizer.step()
+    """
+    assert findings(source, "NN301") == [(9, 9)]
+
+
+def test_gan_step_method_zeroing_both_models_is_clean():
+    source = """
+        class GAN:
+            def step(self, real, noise):
+                self.discriminator.zero_grad()
+                err_real = self.criterion(self.discriminator(real), ones)
+                err_real.backward()
+                self.discriminator.optimizer.step()
+
+                self.generator.zero_grad()
+                err_g = self.criterion(self.discriminator(self.generator(noise)), ones)
+                err_g.backward()
+                self.generator.optimizer.step()
+    """
+    assert findings(source, "NN301") == []
+
+
 def test_distributed_autograd_context_has_nothing_to_zero():
     # RPC training: each iteration's gradients live in its own `dist_autograd.context()`, and
     # `DistributedOptimizer.step(context_id)` reads them from there.
@@ -264,7 +300,6 @@ def test_distributed_autograd_context_has_nothing_to_zero():
                         opt.step(context_id)
     """
     assert findings(source, "NN301") == []
-
 
 
 def test_local_backward_next_to_a_distributed_one_is_still_flagged():
