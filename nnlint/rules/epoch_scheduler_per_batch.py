@@ -7,7 +7,9 @@ import re
 import libcst as cst
 
 from nnlint.facts.calls import argument, number
+from nnlint.facts.cli_defaults import option_default
 from nnlint.facts.loops import SCHEDULER_STEP, Event, training_loops
+from nnlint.facts.passed_values import sources
 from nnlint.facts.roles import scheduler_constructor
 from nnlint.rules.base import Rule
 
@@ -43,7 +45,7 @@ class EpochSchedulerPerBatch(Rule):
                     self.report(tick.node, MESSAGE.format(kind=kind))
 
     def _epoch_scheduler(self, tick: Event) -> str | None:
-        found = scheduler_constructor(self.facts, tick.node.func.value, tick.node)
+        found = scheduler_constructor(self.facts, tick.node.func.value, tick.node) or self._built_elsewhere(tick)
         if found is None:
             return None
         kind, call = found[0].rsplit(".", 1)[-1], found[1]
@@ -57,10 +59,24 @@ class EpochSchedulerPerBatch(Rule):
             return kind if self._counts_epochs(argument(call, position, keyword), limit) else None
         return None
 
+    def _built_elsewhere(self, tick: Event) -> tuple[str, cst.Call] | None:
+        """A scheduler passed in as a parameter or returned by a helper: `train(..., scheduler)` after
+        `optimizer, scheduler = prepare_model(args)` — the one torch constructor all its sources agree on."""
+        built = set()
+        for source in sources(self.facts, tick.node.func.value, tick.node):
+            qualified = self.facts.call_name(source.value) if isinstance(source.value, cst.Call) else None
+            if qualified is None or not qualified.startswith("torch.optim.lr_scheduler."):
+                return None
+            built.add((qualified, source.value))
+        return built.pop() if len(built) == 1 else None
+
     def _counts_epochs(self, period: cst.BaseExpression | None, limit: int) -> bool:
-        """`30`, `[30, 60]`, `args.epochs`, `num_epochs // 3` — not `epochs * len(loader)` or `total_steps`."""
+        """`30`, `[30, 60]`, `args.epochs`, `num_epochs // 3` — not `epochs * len(loader)` or `total_steps`.
+
+        A command-line option counts by its default (`args.step_size` with `default=10`)."""
         if period is None:
             return False
+        period = option_default(self.facts, period) or period
         if isinstance(period, (cst.List, cst.Tuple)):
             values = [number(element.value) for element in period.elements]
             return bool(values) and all(v is not None and 0 < v <= limit for v in values)
