@@ -36,7 +36,8 @@ def sources(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode, depth: int 
 
     A name assigned in its scope yields its right-hand sides (the matching element of a local helper's
     returned tuple for `a, b = helper()`, the call itself when it is not a helper of this file); a parameter
-    with no local assignment yields what the file's call sites pass for it. Anything else is its own source.
+    with no local assignment yields what the file's call sites pass for it (its default, for a call site that
+    leaves it out). Anything else, a name with no assignment in view included (`args.lr`), is its own source.
     """
     if depth > _MAX_DEPTH:
         return []
@@ -47,11 +48,18 @@ def sources(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode, depth: int 
     local = [b for b in facts.bindings(name, at) if function is None or facts.scope_of(b.statement) is function]
     if not local and function is not None and "." not in name and _parameter(function, name) is not None:
         found = []
-        for passed, call in passed_arguments(facts, function, name):
-            found += sources(facts, passed, call, depth + 1)
+        passed = passed_arguments(facts, function, name)
+        for value, call in passed:
+            found += sources(facts, value, call, depth + 1)
+        default = _default(function, name)
+        if default is not None and len(passed) < len(call_sites(facts, function)):
+            found += sources(facts, default, function, depth + 1)  # a call site leaves it at its default
         return found
+    bindings = facts.bindings(name, at)
+    if not bindings:
+        return [Source(expr, at)]
     found = []
-    for binding in facts.bindings(name, at):
+    for binding in bindings:
         if binding.index is None:
             found += sources(facts, binding.value, binding.statement, depth + 1)
         else:
@@ -105,6 +113,14 @@ def _parameter(function: cst.FunctionDef, name: str) -> int | None:
             return index
     if any(param.name.value == name for param in params.kwonly_params):
         return _KEYWORD_ONLY
+    return None
+
+
+def _default(function: cst.FunctionDef, name: str) -> cst.BaseExpression | None:
+    params = function.params
+    for param in [*params.posonly_params, *params.params, *params.kwonly_params]:
+        if param.name.value == name:
+            return param.default
     return None
 
 
