@@ -7,8 +7,8 @@ from functools import cached_property
 
 import libcst as cst
 
-from nnlint.facts.calls import argument, method_receiver, number, positional_args
-from nnlint.facts.geometry import moves_pixels, pipeline_steps, random_geometry
+from nnlint.facts.calls import method_receiver, number, positional_args
+from nnlint.facts.geometry import random_geometry, unmatched_random_geometry, unmatched_target_transform
 from nnlint.facts.imports import dotted
 from nnlint.facts.spatial import is_spatial_word, mentions, returns_spatial_targets
 from nnlint.rules.base import Rule
@@ -57,22 +57,22 @@ class FlipWithoutTarget(Rule):
 
     def __init__(self, context) -> None:
         super().__init__(context)
-        self.pairs: list[tuple[cst.Call, str, cst.CSTNode]] = []  # (image pipeline step, target pipeline, where)
+        self.unmatched: list[tuple[cst.Call, str]] = []  # (random step of the image's pipeline, target pipeline)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         if node.name.value == "__getitem__":
-            self._pair_pipelines_applied_in(node)
+            self.unmatched += unmatched_random_geometry(self.facts, node)
 
     def leave_Module(self, original_node: cst.Module) -> None:
-        """Pipelines that disagree on random geometry, reported once per step that no other check flagged."""
+        """Image/target pipelines that disagree on random geometry: once per step no other check reported."""
         reported = {id(report.node) for report in self.reports}
-        for step, target, _ in self.pairs:
+        for step, target in self.unmatched:
             if id(step) not in reported:
                 reported.add(id(step))
                 self.report(step, PAIRED_MESSAGE.format(name=random_geometry(self.facts, step), target=target))
 
     def visit_Call(self, node: cst.Call) -> None:
-        self._pair_dataset_transforms(node)
+        self.unmatched += unmatched_target_transform(self.facts, node)
         qualified = self.facts.call_name(node)
         if qualified in _V1_FLIPS:
             if self._has_image_only_detection_dataset:
@@ -88,44 +88,6 @@ class FlipWithoutTarget(Rule):
         reversed_axes = [i for i, element in enumerate(node.slice) if _is_reversal(element.slice)]
         if reversed_axes and max(reversed_axes) > 0 and self._in_random_branch(node):
             self._check_flip(node, node.value)
-
-    def _pair_pipelines_applied_in(self, getitem: cst.FunctionDef) -> None:
-        """`return self.tx(img), self.lx(mask)`: two pipelines, one per item of a (pixels, pixel-labels) pair."""
-        applied: dict[str, tuple[list[cst.Call], cst.BaseExpression]] = {}
-        for call in _calls_in(getitem.body):
-            args = positional_args(call)
-            name = dotted(call.func)
-            if name is None or len(args) != 1 or len(call.args) != 1 or name in applied:
-                continue
-            steps = pipeline_steps(self.facts, call.func, call)
-            if steps is not None:
-                applied[name] = (steps, args[0])
-        for image_name, (image_steps, image_arg) in applied.items():
-            for target_name, (target_steps, target_arg) in applied.items():
-                # Two pipelines over one item are two views of it (contrastive learning), not a pair.
-                if target_name != image_name and dotted(target_arg) != dotted(image_arg):
-                    self._pair(image_steps, target_steps, target_name, dotted(target_arg) or "", getitem)
-
-    def _pair_dataset_transforms(self, call: cst.Call) -> None:
-        """`VOCSegmentation(..., transform=T.Compose([T.RandomRotation(10), ...]), target_transform=...)`."""
-        image, target = argument(call, None, "transform"), argument(call, None, "target_transform")
-        if image is None or target is None:
-            return
-        image_steps = pipeline_steps(self.facts, image, call)
-        target_steps = pipeline_steps(self.facts, target, call)
-        if image_steps is not None and target_steps is not None:
-            self._pair(image_steps, target_steps, dotted(target) or "target_transform", "target", call)
-
-    def _pair(self, image_steps, target_steps, target_name: str, target_item: str, where: cst.CSTNode) -> None:
-        """Record the image's random geometric steps that the target's pipeline lacks, when the target's
-        pipeline works on a pixel map (it crops or resizes too) or the target is named as a mask."""
-        if not (any(moves_pixels(self.facts, step) for step in target_steps) or is_spatial_word(target_item)):
-            return
-        target_random = {random_geometry(self.facts, step) for step in target_steps} - {None}
-        for step in image_steps:
-            name = random_geometry(self.facts, step)
-            if name is not None and name not in target_random:
-                self.pairs.append((step, target_name, where))
 
     def _flipped_by_call(self, call: cst.Call, qualified: str | None) -> cst.BaseExpression | None:
         if qualified in _FLIP_FUNCTIONS:
@@ -190,21 +152,6 @@ class FlipWithoutTarget(Rule):
                     if returns_spatial_targets(method) and _transforms_one_argument(method):
                         return True
         return False
-
-
-def _calls_in(node: cst.CSTNode) -> list[cst.Call]:
-    found = _Calls()
-    node.visit(found)
-    return found.calls
-
-
-class _Calls(cst.CSTVisitor):
-    def __init__(self) -> None:
-        super().__init__()
-        self.calls: list[cst.Call] = []
-
-    def visit_Call(self, node: cst.Call) -> None:
-        self.calls.append(node)
 
 
 def _transforms_one_argument(function: cst.FunctionDef) -> bool:
