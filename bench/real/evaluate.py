@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+SYNTAX_ERROR = "NN001"
 
 
 @dataclass
@@ -31,6 +32,10 @@ class Outcome:
 
     def count(self, side: list[dict]) -> int:
         return sum(finding["code"] == self.bug["code"] for finding in side)
+
+    @property
+    def unparseable(self) -> bool:
+        return any(finding["code"] == SYNTAX_ERROR for finding in self.buggy)
 
     @property
     def caught(self) -> bool:
@@ -98,12 +103,15 @@ def table(title: str, rows: list[tuple[str, int, int]]) -> list[str]:
     return lines
 
 
-def report(outcomes: list[Outcome], details: bool) -> str:
+def report(everything: list[Outcome], details: bool) -> str:
+    outcomes = [outcome for outcome in everything if not outcome.unparseable]
+    skipped = [outcome.bug["id"] for outcome in everything if outcome.unparseable]
     caught = sum(outcome.caught for outcome in outcomes)
     alarms = [outcome for outcome in outcomes if outcome.twin_alarms]
     lines = [
         f"Overall recall: {caught}/{len(outcomes)} ({percent(caught, len(outcomes))}); "
         f"twins with a false alarm of the expected code: {len(alarms)}/{len(outcomes)}",
+        *([f"Left out, buggy file does not parse: {', '.join(skipped)}"] if skipped else []),
         "",
         *table("code", recall_rows(outcomes, "code")),
         "",
@@ -112,8 +120,11 @@ def report(outcomes: list[Outcome], details: bool) -> str:
         "| bug | code | family | caught | buggy findings of the code | twin findings of the code |",
         "|---|---|---|---|---|---|",
     ]
-    for outcome in outcomes:
+    for outcome in everything:
         bug = outcome.bug
+        if outcome.unparseable:
+            lines.append(f"| {bug['id']} | {bug['code']} | {bug['family']} | does not parse | - | - |")
+            continue
         lines.append(
             f"| {bug['id']} | {bug['code']} | {bug['family']} | {'yes' if outcome.caught else 'no'} "
             f"| {outcome.count(outcome.buggy)} | {outcome.count(outcome.fixed)} |"

@@ -8,7 +8,9 @@ import libcst as cst
 
 from nnlint.facts import elsewhere
 from nnlint.facts.calls import argument, number
+from nnlint.facts.cli_defaults import option_default
 from nnlint.facts.collector import Facts
+from nnlint.facts.passed_values import sources
 from nnlint.facts.roles import scheduler_constructor
 
 # scheduler -> (position, keyword, largest literal that still reads as an epoch count)
@@ -28,7 +30,7 @@ def epoch_scheduler(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode) -> 
     Built here (`lr_scheduler.StepLR(opt, 30)`) or returned by a project function
     (`optimizer, scheduler = make_optimizer(model)`), in this file or another.
     """
-    found = scheduler_constructor(facts, expr, at)
+    found = scheduler_constructor(facts, expr, at) or _built_in_this_file(facts, expr, at)
     if found is not None:
         kind = epoch_based(facts, *found)
         return (kind, None) if kind is not None else None
@@ -38,6 +40,18 @@ def epoch_scheduler(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode) -> 
     if built is not None and built.kind == "scheduler" and built.epoch_based:
         return built.detail, built.where
     return None
+
+
+def _built_in_this_file(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode) -> tuple[str, cst.Call] | None:
+    """A scheduler passed in as a parameter or returned by a helper: `train(..., scheduler)` after
+    `optimizer, scheduler = prepare_model(args)` — the one torch constructor all its sources agree on."""
+    built = set()
+    for source in sources(facts, expr, at):
+        qualified = facts.call_name(source.value) if isinstance(source.value, cst.Call) else None
+        if qualified is None or not qualified.startswith("torch.optim.lr_scheduler."):
+            return None
+        built.add((qualified, source.value))
+    return built.pop() if len(built) == 1 else None
 
 
 def epoch_based(facts: Facts, qualified: str, call: cst.Call) -> str | None:
@@ -55,9 +69,12 @@ def epoch_based(facts: Facts, qualified: str, call: cst.Call) -> str | None:
 
 
 def _counts_epochs(facts: Facts, period: cst.BaseExpression | None, limit: int) -> bool:
-    """`30`, `[30, 60]`, `args.epochs`, `num_epochs // 3` — not `epochs * len(loader)` or `total_steps`."""
+    """`30`, `[30, 60]`, `args.epochs`, `num_epochs // 3` — not `epochs * len(loader)` or `total_steps`.
+
+    A command-line option counts by its default (`args.step_size` with `default=10`)."""
     if period is None:
         return False
+    period = option_default(facts, period) or period
     if isinstance(period, (cst.List, cst.Tuple)):
         values = [number(element.value) for element in period.elements]
         return bool(values) and all(v is not None and 0 < v <= limit for v in values)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import libcst as cst
 
 from nnlint.facts.calls import argument, number
+from nnlint.facts.cli_defaults import option_default
+from nnlint.facts.passed_values import sources
 from nnlint.facts.script_kind import trains_on_random_tensors
 from nnlint.rules.base import Rule
 
@@ -38,11 +40,14 @@ class AdamHighLr(Rule):
             self.report(node, MESSAGE.format(name=qualified.rsplit(".", 1)[-1], lr=f"{lr:g}"))
 
     def _literal_lr(self, expr: cst.BaseExpression | None, at: cst.CSTNode) -> float | None:
-        """The literal, or the literal a local name was assigned once (`lr = 0.1`)."""
+        """The literal, or the one literal every source of the value agrees on: a name assigned once
+        (`lr = 0.1`), a parameter every call site of the file passes a literal for, the `default=` of a
+        command-line option (`args.lr`)."""
         value = number(expr)
-        if value is not None or expr is None or not isinstance(expr, cst.Name):
+        if value is not None or expr is None or not isinstance(expr, (cst.Name, cst.Attribute)):
             return value
-        bindings = self.facts.bindings(expr.value, at)
-        if len(bindings) == 1 and bindings[0].index is None:
-            return number(bindings[0].value)
-        return None
+        found = {self._source_number(source.value) for source in sources(self.facts, expr, at)}
+        return found.pop() if len(found) == 1 else None
+
+    def _source_number(self, expr: cst.BaseExpression) -> float | None:
+        return number(expr) if number(expr) is not None else number(option_default(self.facts, expr))

@@ -1,4 +1,4 @@
-"""NN401: an image is flipped but the boxes, masks or keypoints that go with it are not."""
+"""NN401: an image is flipped (or moved at random) but the boxes, masks or keypoints that go with it are not."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from functools import cached_property
 import libcst as cst
 
 from nnlint.facts.calls import method_receiver, number, positional_args
+from nnlint.facts.geometry import random_geometry, unmatched_random_geometry, unmatched_target_transform
 from nnlint.facts.imports import dotted
 from nnlint.facts.spatial import is_spatial_word, mentions, returns_spatial_targets
 from nnlint.rules.base import Rule
@@ -41,14 +42,37 @@ V1_MESSAGE = (
     "— use `torchvision.transforms.v2` and wrap targets as `tv_tensors`"
 )
 
+PAIRED_MESSAGE = (
+    "`{name}` moves the image at random but `{target}`, the pipeline its mask/target goes through, does not: "
+    "the labels no longer line up with the pixels — transform both jointly (`torchvision.transforms.v2` with "
+    "`tv_tensors.Mask`) or give them the same seeded draw"
+)
+
 
 class FlipWithoutTarget(Rule):
     code = "NN401"
     name = "flip-without-target"
     summary = "An image is flipped but its boxes, masks or keypoints are not"
-    triggers = ("flip", "Flip", "FLIP", "mirror", "::-1")
+    triggers = ("flip", "Flip", "FLIP", "mirror", "::-1", "Rotation", "Affine", "RandomCrop", "ResizedCrop")
+
+    def __init__(self, context) -> None:
+        super().__init__(context)
+        self.unmatched: list[tuple[cst.Call, str]] = []  # (random step of the image's pipeline, target pipeline)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        if node.name.value == "__getitem__":
+            self.unmatched += unmatched_random_geometry(self.facts, node)
+
+    def leave_Module(self, original_node: cst.Module) -> None:
+        """Image/target pipelines that disagree on random geometry: once per step no other check reported."""
+        reported = {id(report.node) for report in self.reports}
+        for step, target in self.unmatched:
+            if id(step) not in reported:
+                reported.add(id(step))
+                self.report(step, PAIRED_MESSAGE.format(name=random_geometry(self.facts, step), target=target))
 
     def visit_Call(self, node: cst.Call) -> None:
+        self.unmatched += unmatched_target_transform(self.facts, node)
         qualified = self.facts.call_name(node)
         if qualified in _V1_FLIPS:
             if self._has_image_only_detection_dataset:

@@ -9,6 +9,8 @@ from functools import cached_property
 import libcst as cst
 
 from nnlint.facts.calls import argument, number
+from nnlint.facts.cli_defaults import option_default
+from nnlint.facts.collector import Facts
 from nnlint.rules.base import Rule
 
 _STEP_LR = "torch.optim.lr_scheduler.StepLR"
@@ -28,9 +30,9 @@ class ImagenetStepDecay(Rule):
 
     def visit_Call(self, node: cst.Call) -> None:
         name = self.facts.call_name(node)
-        if name == _STEP_LR and _is_imagenet_step(node):
+        if name == _STEP_LR and _is_imagenet_step(self.facts, node):
             self._report(node, "`StepLR(step_size=30, gamma=0.1)`")
-        elif name == _MULTI_STEP_LR and _is_imagenet_milestones(node):
+        elif name == _MULTI_STEP_LR and _is_imagenet_milestones(self.facts, node):
             self._report(node, "`MultiStepLR` with milestones every 30 epochs")
 
     def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
@@ -55,19 +57,25 @@ class ImagenetStepDecay(Rule):
         return _mentions_imagenet(self.context.source)
 
 
-def _is_imagenet_step(call: cst.Call) -> bool:
-    gamma = argument(call, 2, "gamma")
-    return number(argument(call, 1, "step_size")) == 30 and (gamma is None or number(gamma) == 0.1)
+def _is_imagenet_step(facts: Facts, call: cst.Call) -> bool:
+    gamma = _value(facts, argument(call, 2, "gamma"))
+    return number(_value(facts, argument(call, 1, "step_size"))) == 30 and (gamma is None or number(gamma) == 0.1)
 
 
-def _is_imagenet_milestones(call: cst.Call) -> bool:
-    milestones = argument(call, 1, "milestones")
-    gamma = argument(call, 2, "gamma")
+def _is_imagenet_milestones(facts: Facts, call: cst.Call) -> bool:
+    milestones = _value(facts, argument(call, 1, "milestones"))
+    gamma = _value(facts, argument(call, 2, "gamma"))
     if not isinstance(milestones, (cst.List, cst.Tuple)) or (gamma is not None and number(gamma) != 0.1):
         return False
     values = [number(element.value) for element in milestones.elements]
     # [30, 60], [30, 60, 90], [30, 60, 80]: decays every 30 epochs from epoch 30 on
     return len(values) >= 2 and values[0] == 30 and values[1] == 60
+
+
+def _value(facts: Facts, expr: cst.BaseExpression | None) -> cst.BaseExpression | None:
+    """A command-line option stands for its default: `args.lr_step` with `default=30` reads as `30`."""
+    default = option_default(facts, expr) if expr is not None else None
+    return default if default is not None else expr
 
 
 def _mentions_imagenet(source: str) -> bool:

@@ -7,7 +7,9 @@ import re
 import libcst as cst
 
 from nnlint.facts.augmentations import random_augmentation
+from nnlint.facts.calls import argument
 from nnlint.facts.imports import dotted
+from nnlint.facts.passed_values import Source, sources
 from nnlint.facts.pipeline_split import name_split, pipeline_split
 from nnlint.rules.base import Rule
 
@@ -19,6 +21,14 @@ MESSAGE = (
     "`{name}` is random augmentation in a validation/test pipeline: metrics become noisy and pessimistic "
     "— evaluate with deterministic transforms (resize, center crop, normalize)"
 )
+LOADER_MESSAGE = (
+    "this validation/test loader draws from `{dataset}`, which the training pipeline built with the augmenting "
+    "transform `{transform}`: metrics become noisy and pessimistic — give the validation data its own dataset "
+    "with a deterministic eval transform"
+)
+_LOADERS = frozenset({"torch.utils.data.DataLoader", "torch.utils.data.dataloader.DataLoader"})
+# Views of another dataset: the validation part of a split keeps the whole dataset's transform.
+_SUBSETS = frozenset({"torch.utils.data.Subset", "torch.utils.data.random_split", "torch.utils.data.dataset.Subset"})
 DATASET_MESSAGE = (
     "this validation/test dataset uses `{name}`, which applies random augmentation: metrics become noisy "
     "and pessimistic — give it a deterministic eval transform"
@@ -44,6 +54,43 @@ class RandomEvalTransform(Rule):
         transform = next((a.value for a in node.args if a.keyword and a.keyword.value in _TRANSFORM_KEYWORDS), None)
         if transform is not None and dotted(transform) is not None:
             self._check_eval_dataset(node, transform)
+        elif self.facts.call_name(node) in _LOADERS:
+            self._check_eval_loader(node)
+
+    def _check_eval_loader(self, loader: cst.Call) -> None:
+        """`valid_loader = DataLoader(train_set, sampler=valid_sampler)`, or a loader over the validation part
+        of `random_split(train_dataset)`: validation batches drawn from a dataset that augments."""
+        dataset = argument(loader, 0, "dataset")
+        if dataset is None or pipeline_split(self.facts, loader, include_self=True) != "eval":
+            return
+        name = dotted(dataset)
+        for source in sources(self.facts, dataset, loader):
+            base = self._split_from(source.value)
+            if base is None and name is not None and name_split(name) != "train":
+                continue  # `val_ds` itself: a dataset of its own, checked where it is built
+            for constructed in sources(self.facts, base.value, base.at) if base is not None else [source]:
+                transform = self._augmenting_transform(constructed.value)
+                if transform is not None:
+                    self.report(loader, LOADER_MESSAGE.format(dataset=name or "the dataset", transform=transform))
+                    return
+
+    def _split_from(self, value: cst.BaseExpression) -> Source | None:
+        """For `Subset(ds, idx)` / `random_split(ds, ...)`, `ds` and where to read it; else None."""
+        if isinstance(value, cst.Call) and self.facts.call_name(value) in _SUBSETS:
+            whole = argument(value, 0, "dataset")
+            return Source(whole, value) if whole is not None else None
+        return None
+
+    def _augmenting_transform(self, value: cst.BaseExpression) -> str | None:
+        """The name of the transform a dataset constructor was given, when it augments at random and the
+        dataset is not itself a validation/test one (those are reported where they are built)."""
+        if not isinstance(value, cst.Call) or pipeline_split(self.facts, value, include_self=True) == "eval":
+            return None
+        transform = next((a.value for a in value.args if a.keyword and a.keyword.value in _TRANSFORM_KEYWORDS), None)
+        name = dotted(transform) if transform is not None else None
+        if name is None or _SELF_SUPERVISED.search(name):
+            return None
+        return name if self._augments(transform, value) else None
 
     def _check_eval_dataset(self, call: cst.Call, transform: cst.BaseExpression) -> None:
         """`val_ds = Dataset(..., transform=train_tf)`, or a shared transform that augments."""

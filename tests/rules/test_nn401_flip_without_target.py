@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.rules.helpers import findings
+from tests.rules.helpers import findings, messages
 
 FLAGGED = {
     "TF.hflip with boxes": """
@@ -193,3 +193,92 @@ def test_clean(source):
 
 def test_points_at_the_flip():
     assert findings(FLAGGED["TF.hflip with boxes"], "NN401") == [(9, 19)]
+
+
+# Seen in the wild (bigmb/Unet-Segmentation-Pytorch-Nest-of-Unets#30): a segmentation dataset keeps one
+# pipeline for the image and one for the mask; only the image's rotates at random.
+SEGMENTATION_SHAPE = """
+    import torchvision
+    from PIL import Image
+    from torch.utils.data import Dataset
+
+    class ImagesDataset(Dataset):
+        def __init__(self, images, labels, transform_image=None):
+            self.images, self.labels = images, labels
+            if transform_image:
+                self.tx = transform_image
+            else:
+                self.tx = torchvision.transforms.Compose([
+                    torchvision.transforms.CenterCrop(96),
+                    torchvision.transforms.RandomRotation((-10, 10)),
+                    torchvision.transforms.ToTensor(),
+                ])
+            self.lx = torchvision.transforms.Compose([
+                torchvision.transforms.CenterCrop(96),{label_rotation}
+                torchvision.transforms.Grayscale(),
+                torchvision.transforms.ToTensor(),
+            ])
+
+        def __getitem__(self, i):
+            image = Image.open(self.images[i])
+            label = Image.open(self.labels[i])
+            return self.tx(image), self.lx(label)
+"""
+
+
+def test_random_rotation_in_the_image_pipeline_only_of_a_segmentation_dataset():
+    source = SEGMENTATION_SHAPE.format(label_rotation="")
+    assert findings(source, "NN401") == [(14, 17)]
+    assert messages(source, "NN401") == [
+        "`RandomRotation` moves the image at random but `self.lx`, the pipeline its mask/target goes through, does "
+        "not: the labels no longer line up with the pixels — transform both jointly (`torchvision.transforms.v2` "
+        "with `tv_tensors.Mask`) or give them the same seeded draw"
+    ]
+
+
+def test_both_pipelines_rotate_as_the_fix_does_with_a_shared_seed():
+    rotation = "\n                torchvision.transforms.RandomRotation((-10, 10)),"
+    assert findings(SEGMENTATION_SHAPE.format(label_rotation=rotation), "NN401") == []
+
+
+def test_voc_segmentation_with_a_random_flip_in_transform_but_not_in_target_transform():
+    source = """
+        from torchvision import datasets, transforms as T
+
+        train_set = datasets.VOCSegmentation(
+            "data",
+            image_set="train",
+            transform=T.Compose([T.Resize(256), T.RandomHorizontalFlip(), T.ToTensor()]),
+            target_transform=T.Compose([T.Resize(256, interpolation=T.InterpolationMode.NEAREST), T.PILToTensor()]),
+        )
+    """
+    assert findings(source, "NN401") == [(7, 41)]
+
+
+def test_classification_target_transform_that_encodes_labels_is_clean():
+    source = """
+        from torchvision import datasets, transforms as T
+
+        train_set = datasets.ImageFolder(
+            "data",
+            transform=T.Compose([T.RandomResizedCrop(224), T.RandomHorizontalFlip(), T.ToTensor()]),
+            target_transform=T.Compose([T.Lambda(lambda y: y % 10)]),
+        )
+    """
+    assert findings(source, "NN401") == []
+
+
+def test_two_random_views_of_the_same_image_are_not_an_image_and_its_mask():
+    source = """
+        from torchvision import transforms as T
+
+        class TwoViews:
+            def __init__(self):
+                self.strong = T.Compose([T.RandomResizedCrop(224), T.RandomHorizontalFlip(), T.ToTensor()])
+                self.weak = T.Compose([T.Resize(256), T.CenterCrop(224), T.ToTensor()])
+
+            def __getitem__(self, i):
+                image = self.load(i)
+                return self.weak(image), self.strong(image)
+    """
+    assert findings(source, "NN401") == []

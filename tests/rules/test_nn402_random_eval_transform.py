@@ -238,3 +238,81 @@ def test_nested_random_transforms_are_reported_once_at_the_outer_one():
         test_tf = T.Compose([T.RandomApply([T.ColorJitter(0.4, 0.4, 0.4)], p=1.0), T.ToTensor()])
     """
     assert findings(source, "NN402") == [(4, 22), (5, 37)]
+
+
+# Seen in the wild (gpleiss/efficient_densenet_pytorch#51): the validation loader samples the training set,
+# which a caller built with the training augmentation and passed in.
+DENSENET_SHAPE = """
+    import torch
+    from torchvision import datasets, transforms
+
+    def train(model, train_set, test_set, valid_size=5000, batch_size=64):
+        indices = torch.randperm(len(train_set))
+        train_sampler = torch.utils.data.sampler.SubsetRandomSampler(indices[:-valid_size])
+        valid_sampler = torch.utils.data.sampler.SubsetRandomSampler(indices[-valid_size:])
+        train_loader = torch.utils.data.DataLoader(train_set, batch_size=batch_size, sampler=train_sampler)
+        valid_loader = torch.utils.data.DataLoader(train_set, batch_size=batch_size, sampler=valid_sampler)
+        return train_loader, valid_loader
+
+    def demo(data, model):
+        train_transforms = transforms.Compose([{augmentation}transforms.ToTensor()])
+        test_transforms = transforms.Compose([transforms.ToTensor()])
+        train_set = datasets.CIFAR10(data, train=True, transform=train_transforms)
+        test_set = datasets.CIFAR10(data, train=False, transform=test_transforms)
+        train(model=model, train_set=train_set, test_set=test_set)
+"""
+
+
+def test_validation_loader_drawn_from_the_augmented_training_set_passed_in_by_the_caller():
+    source = DENSENET_SHAPE.format(augmentation="transforms.RandomCrop(32, padding=4), ")
+    assert findings(source, "NN402") == [(10, 20)]
+    assert messages(source, "NN402") == [
+        "this validation/test loader draws from `train_set`, which the training pipeline built with the augmenting "
+        "transform `train_transforms`: metrics become noisy and pessimistic — give the validation data its own "
+        "dataset with a deterministic eval transform"
+    ]
+
+
+def test_validation_loader_over_a_training_set_without_augmentation_is_clean():
+    assert findings(DENSENET_SHAPE.format(augmentation=""), "NN402") == []
+
+
+def test_validation_part_of_a_random_split_keeps_the_augmenting_transform():
+    source = """
+        from torch.utils.data import DataLoader, random_split
+        from torchvision import datasets, transforms as T
+
+        train_tf = T.Compose([T.RandomResizedCrop(224), T.RandomHorizontalFlip(), T.ToTensor()])
+        full = datasets.ImageFolder("data/train", transform=train_tf)
+        train_ds, val_ds = random_split(full, [0.9, 0.1])
+        train_loader = DataLoader(train_ds, batch_size=32, shuffle=True)
+        val_loader = DataLoader(val_ds, batch_size=32)
+    """
+    assert findings(source, "NN402") == [(9, 14)]
+
+
+def test_validation_split_of_a_dataset_built_with_eval_transforms_is_clean():
+    source = """
+        from torch.utils.data import DataLoader, Subset
+        from torchvision import datasets, transforms as T
+
+        eval_tf = T.Compose([T.Resize(256), T.CenterCrop(224), T.ToTensor()])
+        train_tf = T.Compose([T.RandomResizedCrop(224), T.ToTensor()])
+        train_ds = Subset(datasets.ImageFolder("data", transform=train_tf), train_idx)
+        val_ds = Subset(datasets.ImageFolder("data", transform=eval_tf), val_idx)
+        train_loader = DataLoader(train_ds, batch_size=32, shuffle=True)
+        val_loader = DataLoader(val_ds, batch_size=32)
+    """
+    assert findings(source, "NN402") == []
+
+
+def test_loader_that_measures_training_accuracy_on_the_training_set_is_not_a_validation_loader():
+    source = """
+        from torch.utils.data import DataLoader
+        from torchvision import datasets, transforms as T
+
+        train_set = datasets.CIFAR10("data", train=True, transform=T.Compose([T.RandomCrop(32, 4), T.ToTensor()]))
+        train_loader = DataLoader(train_set, batch_size=128, shuffle=True)
+        train_eval_loader = DataLoader(train_set, batch_size=512)
+    """
+    assert findings(source, "NN402") == []

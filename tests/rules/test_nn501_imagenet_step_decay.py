@@ -91,3 +91,19 @@ def test_a_comment_mentioning_imagenet_does_not_silence_it():
         scheduler = StepLR(optimizer, step_size=30, gamma=0.1)
     """
     assert findings(source, "NN501") == [(4, 13)]
+
+
+def test_schedule_read_from_command_line_options_counts_by_their_defaults():
+    source = """
+        import argparse
+        import torch
+
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--lr-step", type=int, default={step})
+        parser.add_argument("--milestones", type=int, nargs="+", default=[{milestones}])
+        args = parser.parse_args()
+        step = torch.optim.lr_scheduler.StepLR(optimizer, step_size=args.lr_step, gamma=0.1)
+        multi = torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones=args.milestones)
+    """
+    assert findings(source.format(step=30, milestones="30, 60, 90"), "NN501") == [(9, 8), (10, 9)]
+    assert findings(source.format(step=10, milestones="100, 150"), "NN501") == []

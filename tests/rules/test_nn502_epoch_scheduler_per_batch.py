@@ -193,3 +193,90 @@ def test_scheduler_we_cannot_see_built_is_clean():
                 lr_scheduler.step()
     """
     assert findings(source, "NN502") == []
+
+
+# Seen in the wild (hazdzz/stgcn#18): the scheduler is built by a helper, returned, and handed to `train()`,
+# its period read from the command line.
+STGCN_SHAPE = """
+    import argparse
+    from torch import optim
+
+    def get_parameters():
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--epochs", type=int, default=1000)
+        parser.add_argument("--step_size", type=int, default={step_size})
+        return parser.parse_args()
+
+    def prepare_model(args, model):
+        optimizer = optim.Adam(model.parameters(), lr=1e-3)
+        scheduler = optim.lr_scheduler.StepLR(optimizer, step_size=args.step_size, gamma=0.95)
+        return optimizer, scheduler
+
+    def train(args, optimizer, scheduler, model, train_iter):
+        for epoch in range(args.epochs):
+            for x, y in train_iter:
+                optimizer.zero_grad()
+                model.loss(x, y).backward()
+                optimizer.step()
+                {in_batch}
+            {after_batch}
+
+    args = get_parameters()
+    optimizer, scheduler = prepare_model(args, model)
+    train(args, optimizer, scheduler, model, train_iter)
+"""
+
+
+def test_scheduler_returned_by_a_helper_and_passed_to_train_is_followed_to_its_constructor():
+    source = STGCN_SHAPE.format(step_size=10, in_batch="scheduler.step()", after_batch="pass")
+    assert findings(source, "NN502") == [(22, 13)]
+    assert "`StepLR`" in messages(source, "NN502")[0]
+
+
+def test_period_read_from_the_command_line_counts_by_its_default():
+    """`--step_size` defaulting to 2000 is a period in steps: stepping per batch is what it is for."""
+    source = STGCN_SHAPE.format(step_size=2000, in_batch="scheduler.step()", after_batch="pass")
+    assert findings(source, "NN502") == []
+
+
+def test_same_shape_stepped_once_per_epoch_is_clean():
+    source = STGCN_SHAPE.format(step_size=10, in_batch="pass", after_batch="scheduler.step()")
+    assert findings(source, "NN502") == []
+
+
+def test_scheduler_passed_in_from_two_call_sites_that_disagree_is_left_alone():
+    source = """
+        from torch import optim
+
+        def train(optimizer, scheduler, loader):
+            for epoch in range(10):
+                for x, y in loader:
+                    optimizer.step()
+                    scheduler.step()
+
+        opt = optim.SGD(params, lr=0.1)
+        train(opt, optim.lr_scheduler.StepLR(opt, step_size=10), loader)
+        train(opt, optim.lr_scheduler.OneCycleLR(opt, max_lr=0.1, total_steps=10000), loader)
+    """
+    assert findings(source, "NN502") == []
+
+
+def test_scheduler_passed_by_keyword_to_a_method():
+    source = """
+        import torch
+
+        class Trainer:
+            def fit(self, model, loader, epochs):
+                optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+                sched = torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones=[30, 60])
+                for epoch in range(epochs):
+                    self.run_epoch(model, loader, optimizer=optimizer, scheduler=sched)
+
+            def run_epoch(self, model, loader, optimizer, scheduler):
+                for x, y in loader:
+                    optimizer.zero_grad()
+                    model.loss(x, y).backward()
+                    optimizer.step()
+                    scheduler.step()
+    """
+    assert findings(source, "NN502") == [(16, 13)]

@@ -162,3 +162,44 @@ def test_sgd_rate_copied_into_adam_in_a_forum_script_is_flagged():
                 optimizer.step()
     """
     assert findings(source, "NN504") == [(7, 13)]
+
+
+def test_learning_rate_behind_a_command_line_option_counts_by_its_default():
+    source = """
+        import argparse
+        import torch
+
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--lr", type=float, default={default})
+        args = parser.parse_args()
+        optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
+    """
+    assert findings(source.format(default="0.1"), "NN504") == [(8, 13)]
+    assert findings(source.format(default="3e-4"), "NN504") == []
+
+
+def test_learning_rate_passed_to_an_optimizer_factory_by_every_call_site():
+    source = """
+        import torch
+
+        def make_optimizer(model, lr=1e-3):
+            return torch.optim.AdamW(model.parameters(), lr=lr)
+
+        generator_opt = make_optimizer(generator, {first})
+        critic_opt = make_optimizer(critic, {second})
+    """
+    assert findings(source.format(first="0.5", second="lr=0.5"), "NN504") == [(5, 12)]
+    assert findings(source.format(first="0.5", second="lr=1e-4"), "NN504") == []  # call sites disagree
+
+
+def test_parameter_left_at_its_default_by_a_call_site_reads_as_the_default():
+    source = """
+        import torch
+
+        def make_optimizer(model, lr={default}):
+            return torch.optim.Adam(model.parameters(), lr=lr)
+
+        optimizer = make_optimizer(model)
+    """
+    assert findings(source.format(default="0.1"), "NN504") == [(5, 12)]
+    assert findings(source.format(default="1e-3"), "NN504") == []
