@@ -119,7 +119,7 @@ def lint_data(
     if fix is None or not any(d.fix for d in diagnostics):
         return FileOutcome(path, diagnostics, data_hash)
     source = decode(data)
-    fixed, remaining, applied = fix_source(path, source, selection, fix.fixable, fix.unsafe)
+    fixed, remaining, applied = fix_source(path, source, selection, fix.fixable, fix.unsafe, project)
     if fixed == source:
         return FileOutcome(path, remaining, data_hash)
     return FileOutcome(
