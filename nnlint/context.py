@@ -20,6 +20,8 @@ class FileContext:
     def facts(self) -> Facts:
         facts = Facts(self.module)
         facts.project = self.project
+        if self.project is not None:
+            self.project.source = self.source
         return facts
 
     def code_for(self, node: cst.CSTNode) -> str:

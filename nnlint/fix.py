@@ -20,10 +20,13 @@ def applicable(diagnostic: Diagnostic, fixable: frozenset[str], unsafe: bool) ->
 
 
 def fix_source(
-    path: str, source: str, selection: Selection, fixable: frozenset[str], unsafe: bool
+    path: str, source: str, selection: Selection, fixable: frozenset[str], unsafe: bool, project=None,
 ) -> tuple[str, list[Diagnostic], int]:
-    """The fixed text, the diagnostics that remain in it, and how many fixes were applied."""
-    diagnostics = lint_source(path, source, selection)
+    """The fixed text, the diagnostics that remain in it, and how many fixes were applied.
+
+    `project`: the file's nnlint.project view, for names imported from other files (None: this file alone).
+    """
+    diagnostics = lint_source(path, source, selection, project)
     applied = 0
     for _ in range(MAX_ROUNDS):
         fixes = [d.fix for d in diagnostics if applicable(d, fixable, unsafe)]
@@ -33,7 +36,7 @@ def fix_source(
         if candidate == source or not _parses(candidate):
             break
         source, applied = candidate, applied + count
-        diagnostics = lint_source(path, source, selection)
+        diagnostics = lint_source(path, source, selection, project)
     return source, diagnostics, applied
 
 

@@ -130,7 +130,7 @@ def lint_data(
     if fix is None or not fix.wants(diagnostics):
         return FileOutcome(path, diagnostics, data_hash)
     source = decode(data)
-    fixed, remaining, applied, notes = _rewrite(path, source, diagnostics, selection, fix)
+    fixed, remaining, applied, notes = _rewrite(path, source, diagnostics, selection, fix, project=project)
     if fixed == source:
         return FileOutcome(path, remaining, data_hash, notes=notes)
     return FileOutcome(
@@ -140,7 +140,7 @@ def lint_data(
 
 
 def _rewrite(path: str, source: str, diagnostics: list[Diagnostic], selection: Selection, fix: FixRequest,
-             place=lambda diagnostic: diagnostic):
+             place=lambda diagnostic: diagnostic, project=None):
     """(new text, the findings that remain in it, how many changes, notes) for --fix or --add-noqa;
     `place` turns a finding's position into the user's (a notebook cell)."""
     from nnlint.add_noqa import add_noqa
@@ -148,9 +148,9 @@ def _rewrite(path: str, source: str, diagnostics: list[Diagnostic], selection: S
     from nnlint.fix import fix_source
 
     if not fix.add_noqa:
-        return (*fix_source(path, source, selection, fix.fixable, fix.unsafe), ())
+        return (*fix_source(path, source, selection, fix.fixable, fix.unsafe, project), ())
     fixed, added, skipped = add_noqa(source, diagnostics)
-    remaining = lint_source(path, fixed, selection) if fixed != source else diagnostics
+    remaining = lint_source(path, fixed, selection, project) if fixed != source else diagnostics
     notes = []
     for item in skipped:
         shown = place(item.diagnostic)

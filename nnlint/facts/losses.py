@@ -58,6 +58,12 @@ def is_loss_callable(facts: Facts, func: cst.BaseExpression, at: cst.CSTNode) ->
     return bool(_CRITERION_NAME.search(name.rsplit(".", 1)[-1]))
 
 
+def is_criterion_name(func: cst.BaseExpression) -> bool:
+    """`criterion`, `self.loss_fn`, `ce_loss`: named like a loss function or module."""
+    name = dotted(func)
+    return name is not None and bool(_CRITERION_NAME.search(name.rsplit(".", 1)[-1]))
+
+
 def is_detached(expr: cst.BaseExpression) -> bool:
     """`loss.item()`, `loss.detach()`, `float(loss)`: a value read off the graph."""
     if not isinstance(expr, cst.Call):

@@ -16,6 +16,7 @@ from nnlint.facts import elsewhere
 from nnlint.facts.calls import argument, positional_args
 from nnlint.facts.collector import Facts
 from nnlint.facts.imports import dotted
+from nnlint.facts.losses import is_criterion_name
 from nnlint.facts.loops import training_loops
 from nnlint.facts.modules import (
     forward_of, latest_binding, latest_value, layer_class, layer_constructor, module_classes, nn_class,
@@ -455,7 +456,7 @@ def loss_call(facts: Facts, call: cst.Call) -> LossCall | None:
         kind, functional = _FUNCTIONAL_LOSSES[qualified], True
     else:
         kind, functional = _LOSS_MODULES.get(layer_class(facts, call.func, call) or ""), False
-    if kind is None and dotted(call.func) is not None and facts.qualified_name(call.func) is None:
+    if kind is None and is_criterion_name(call.func) and facts.qualified_name(call.func) is None:
         built = elsewhere.value_of(facts, call.func, call)  # criterion = build_criterion("ce")
         if built is not None and built.kind == "criterion" and built.detail in _LOSS_MODULES.values():
             kind = built.detail

@@ -7,6 +7,7 @@ of every summary it used.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import libcst as cst
@@ -15,7 +16,9 @@ from nnlint.facts.imports import dotted
 from nnlint.project.index import ProjectIndex, locate
 from nnlint.project.summary import Effect, Evaluation, Value
 
-_REENTRY = 3  # a question asked while answering another: followed this many levels, then "unknown"
+_REENTRY = 3
+_TRAINING_STATE = re.compile(r"model|net|optim|opt$|scaler|loss|criterion|sched", re.I)
+_TRAINING_WORDS = ("backward", "zero_grad", "clip_grad", "scaler", "optimizer", ".step(")  # a question asked while answering another: followed this many levels, then "unknown"
 
 
 class ProjectView:
@@ -23,6 +26,8 @@ class ProjectView:
         self.path = path
         self.index = index
         self.used: dict[str, str] = {}
+        self.source: str | None = None  # the file's text, when the engine has it
+        self._trains: bool | None = None
         self._summariser = None
         self._facts = None
         self._depth = 0
@@ -67,6 +72,8 @@ class ProjectView:
     def effects(self, call: cst.Call) -> list[Effect]:
         """What calling an imported function does to the training state (functions of this file are followed
         by the facts themselves)."""
+        if not self._is_training_code() or not _passes_training_state(call):
+            return []
         reference = self._reference(call)
         return self.index.effects(reference, Path(self.path), self.used) if reference else []
 
@@ -75,6 +82,13 @@ class ProjectView:
         return self.index.evaluation(reference, Path(self.path), self.used) if reference else None
 
     # helpers ---------------------------------------------------------------------------------------------
+    def _is_training_code(self) -> bool:
+        """Whether the file trains something itself: only then do its helpers' effects matter (a model
+        library's loops calling its own layer helpers are not worth a summary each)."""
+        if self._trains is None:
+            self._trains = self.source is None or any(word in self.source for word in _TRAINING_WORDS)
+        return self._trains
+
     def _worth_asking(self, expr: cst.BaseExpression, at: cst.CSTNode) -> bool:
         """A call of a project function or class, an imported name, or a name bound to such a call: the
         cheap test that keeps every other expression from costing a summary."""
@@ -101,6 +115,16 @@ class ProjectView:
         if self.index is None:
             return None if _has_reference(value) else locate(value, self.path)
         return self.index.expand(value, Path(self.path), self.used)
+
+
+def _passes_training_state(call: cst.Call) -> bool:
+    """`train_step(model, batch, optimizer)`, `clip_gradients(model)`: a helper that trains, steps, clips or
+    switches modes must be handed the model, its optimizer, the scaler or the loss."""
+    for arg in call.args:
+        name = dotted(arg.value)
+        if name is not None and _TRAINING_STATE.search(name.rsplit(".", 1)[-1]):
+            return True
+    return False
 
 
 def _unmoved(call: cst.Call) -> cst.Call:
