@@ -18,7 +18,6 @@ from nnlint.config import Settings
 from nnlint.diagnostic import Diagnostic
 from nnlint.discovery import discover
 from nnlint.discovery import force_excluded
-from nnlint.fix import write_atomically
 from nnlint.notebooks import diff as notebook_diff
 from nnlint.notebooks import is_notebook
 from nnlint.project.spec import ProjectSpec
