@@ -30,15 +30,19 @@ def epoch_scheduler(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode) -> 
     Built here (`lr_scheduler.StepLR(opt, 30)`) or returned by a project function
     (`optimizer, scheduler = make_optimizer(model)`), in this file or another.
     """
-    found = scheduler_constructor(facts, expr, at) or _built_in_this_file(facts, expr, at)
+    found = scheduler_constructor(facts, expr, at)
     if found is not None:
         kind = epoch_based(facts, *found)
         return (kind, None) if kind is not None else None
     if not isinstance(expr, (cst.Name, cst.Attribute)):
         return None
     built = elsewhere.value_of(facts, expr, at)
-    if built is not None and built.kind == "scheduler" and built.epoch_based:
-        return built.detail, built.where
+    if built is not None and built.kind == "scheduler":
+        return (built.detail, built.where) if built.epoch_based else None
+    found = _built_in_this_file(facts, expr, at)
+    if found is not None:
+        kind = epoch_based(facts, *found)
+        return (kind, None) if kind is not None else None
     return None
 
 
