@@ -180,16 +180,19 @@ class DynamicsWatch:
             self.data.layers = [self.name_of(p) for p in params]
         grads = [p.grad.detach() for p in params]
         dense = [g.coalesce().values() if g.is_sparse else g for g in grads]
+        self.data.steps.append(self.session.steps + 1)
+        self.data.lr.append([_lr(group) for group in optimizer.param_groups])
         with torch.no_grad():
-            norms = torch.stack(torch._foreach_norm(dense)) if dense else torch.zeros(0)
+            if not dense:  # no gradient anywhere at this step (NN904's business): no norm to show
+                self._norm.append(torch.tensor(float("nan")))
+                return
+            norms = torch.stack([norm.to(dense[0].device) for norm in torch._foreach_norm(dense)])
             self._norm.append(norms.float().norm())
             detailed = (self.detail and self.session.steps < DETAIL_STEPS
                         and [id(p) for p in params] == self._param_ids)
             if detailed:
                 self._layer_norm.append(norms.float())
                 self._before = [p.detach().clone() for p in params]
-        self.data.steps.append(self.session.steps + 1)
-        self.data.lr.append([_lr(group) for group in optimizer.param_groups])
 
     def after_step(self, optimizer, args, kwargs) -> None:
         if self.session.busy:
@@ -238,8 +241,9 @@ class DynamicsWatch:
     def finish(self) -> Dynamics:
         """Bring the values to the host once, and judge NN913."""
         data = self.data
-        data.loss = torch.stack(self._loss).cpu().tolist() if self._loss else []
-        data.grad_norm = torch.stack(self._norm).cpu().tolist() if self._norm else []
+        # one value each, read once at the end (the tensors may sit on different devices)
+        data.loss = [float(value) for value in self._loss]
+        data.grad_norm = [float(value) for value in self._norm]
         data.layer_grad_norm = [t.cpu().tolist() for t in self._layer_norm]
         data.layer_update_ratio = [t.cpu().tolist() for t in self._ratio]
         data.probe = [t.cpu().tolist() for t in self._probe]
