@@ -18,8 +18,8 @@ from torch import nn
 from torch.nn.modules import module as module_hooks
 from torch.optim import optimizer as optimizer_hooks
 
-from nnlint.runtime.causality_auto import check_sequence_model, is_sequence_model_call
 from nnlint.runtime.batch_content import class_count, input_findings, single_class_finding
+from nnlint.runtime.causality_auto import check_sequence_model, is_sequence_model_call
 from nnlint.runtime.distributed import is_sharded, unwrap
 from nnlint.runtime.findings import Finding
 from nnlint.runtime.forward_watch import KeywordCall
