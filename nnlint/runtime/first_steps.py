@@ -18,7 +18,13 @@ from torch import nn
 from torch.nn.modules import module as module_hooks
 from torch.optim import optimizer as optimizer_hooks
 
-from nnlint.runtime.batch_content import class_count, input_findings, single_class_finding
+from nnlint.runtime.batch_content import (
+    class_count,
+    find_normalize,
+    image_layout,
+    input_findings,
+    single_class_finding,
+)
 from nnlint.runtime.causality_auto import check_sequence_model, is_sequence_model_call
 from nnlint.runtime.distributed import is_sharded, unwrap
 from nnlint.runtime.findings import Finding
@@ -46,6 +52,7 @@ class StepSample:
     loss: float
     batch_size: int
     call_site: str | None
+    normalize: tuple[list[float], list[float]] | None = None  # the script's Normalize (mean, std), if one
 
 
 class FirstStepsWatch:
@@ -216,7 +223,8 @@ class FirstStepsWatch:
             self.samples.append(StepSample(
                 self.session.steps + 1, keep, targets[:SAMPLE].detach().clone() if targets is not None else None,
                 output[:SAMPLE].detach().clone() if isinstance(output, torch.Tensor) and output.dim() > 0 else None,
-                float(loss.detach()) if loss.numel() == 1 else float("nan"), size, self.call_site))
+                float(loss.detach()) if loss.numel() == 1 else float("nan"), size, self.call_site,
+                _normalize_of(tensors[0]) if not self.samples else None))
 
     def judge_classes(self) -> None:
         finding = single_class_finding(self.classes)
@@ -248,3 +256,11 @@ def _targets(tape: LossTape, output: Any, size: int) -> torch.Tensor | None:
     candidates = [t for t in tape.constants() if t.dim() > 0 and t.shape[0] == size]
     labels = [t for t in candidates if isinstance(output, torch.Tensor) and infer_classes(output, t)]
     return (labels or candidates or [None])[0]
+
+
+def _normalize_of(x: torch.Tensor) -> tuple[list[float], list[float]] | None:
+    """Looked for while the script runs (its transforms may be gone when the report is drawn)."""
+    layout = image_layout(x)
+    if layout is None:
+        return None
+    return find_normalize(x.shape[1] if layout == "NCHW" else x.shape[3])

@@ -159,3 +159,37 @@ def test_a_report_path_that_cannot_be_written_is_one_line(tmp_path):
     result = run_report(script, "--report", str(blocker / "report.html"))
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines()[-1].startswith("nnlint: error: cannot write the report")
+
+
+def test_images_are_also_shown_de_normalised_when_the_script_built_a_normalize(tmp_path):
+    # A stand-in for torchvision.transforms beside the script (nnlint looks the class up by module and name,
+    # as it would find torchvision's own; torchvision is not a test dependency).
+    package = tmp_path / "torchvision"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "transforms.py").write_text(textwrap.dedent("""
+        class Normalize:
+            def __init__(self, mean, std):
+                self.mean, self.std = mean, std
+
+            def __call__(self, x):
+                import torch
+                return (x - torch.tensor(self.mean).view(-1, 1, 1)) / torch.tensor(self.std).view(-1, 1, 1)
+    """))
+    script = write_script(tmp_path, IMAGES.replace(
+        "images = torch.rand(64, 3, 16, 16) * 255  # the bug the report shows: never scaled",
+        "from torchvision.transforms import Normalize\n"
+        "normalize = Normalize((0.5, 0.4, 0.3), (0.2, 0.2, 0.2))\n"
+        "images = torch.stack([normalize(image) for image in torch.rand(64, 3, 16, 16)]) * 255"))
+    folder = tmp_path / "artifacts"
+    assert run_report(script, "--max-steps", "2", "--report-dir", str(folder), "--no-overfit-check").exit_code == 0
+    charts = json.loads((folder / "report.json").read_text())["charts"]
+    assert "batch_step1_input0.png" in charts and "batch_step1_input0_raw.png" in charts
+
+
+def test_without_a_normalize_there_is_no_de_normalised_grid(tmp_path):
+    folder = tmp_path / "artifacts"
+    assert run_report(write_script(tmp_path), "--max-steps", "2", "--report-dir", str(folder),
+                      "--no-overfit-check").exit_code == 0
+    charts = json.loads((folder / "report.json").read_text())["charts"]
+    assert "batch_step1_input0.png" in charts and "batch_step1_input0_raw.png" not in charts
