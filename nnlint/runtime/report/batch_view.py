@@ -18,8 +18,8 @@ def _captions(targets: torch.Tensor | None, count: int) -> list[str]:
     return [f"y: {tuple(targets.shape[1:])}"] * min(count, targets.shape[0])
 
 
-def batch_views(sample) -> tuple[list[Chart], str, dict]:
-    """Charts, an HTML fragment (token rows) and a JSON summary for one captured step."""
+def batch_views(sample, draw: bool = True) -> tuple[list[Chart], str, dict]:
+    """Charts and an HTML fragment (token rows) when `draw`, and a JSON summary, for one captured step."""
     charts, html, summary = [], "", {"step": sample.step, "batch_size": sample.batch_size, "inputs": []}
     for index, x in enumerate(sample.inputs):
         x = x.detach()
@@ -31,7 +31,11 @@ def batch_views(sample) -> tuple[list[Chart], str, dict]:
         name = f"batch_step{sample.step}_input{index}"
         layout = image_layout(x)
         captions = _captions(sample.targets, x.shape[0])
-        if layout is not None:
+        if layout is not None and not draw:
+            info["channel_mean"], info["channel_std"] = channel_stats(x, layout)
+        elif not draw:
+            continue
+        elif layout is not None:
             low, high = info["min"], info["max"]
             charts.append(image_grid(x, layout, captions, f"step {sample.step}: input {index} as the network sees it "
                                      f"(values {low:.3g}..{high:.3g}, scaled to the display)", name,
