@@ -48,11 +48,28 @@ class Dynamics:
         return dict(vars(self))
 
 
+def _guarded(method):
+    """A failure inside a watcher must not become the script's exception: note it and stop watching."""
+
+    def run(self, *args, **kwargs):
+        if self.broken:
+            return None
+        try:
+            return method(self, *args, **kwargs)
+        except Exception as error:
+            self.broken = True
+            self.session.note(f"training dynamics stopped: {type(error).__name__}: {error}")
+            return None
+
+    return run
+
+
 class DynamicsWatch:
     def __init__(self, session: RunSession, detail: bool, names: Callable[[torch.Tensor], str],
                  probe_targets: Callable[[], torch.Tensor | None] = lambda: None):
         self.session, self.detail, self.name_of, self.probe_targets = session, detail, names, probe_targets
         self.depth = 0
+        self.broken = False
         self.inside = False
         self.stack: list[nn.Module] = []
         self.module_names: dict[int, str] = {}
@@ -147,6 +164,7 @@ class DynamicsWatch:
         """Inside a training forward of the model: activations there are the model's."""
         return self.depth > 0 and self.top is self.model and torch.is_grad_enabled()
 
+    @_guarded
     def activation(self, kind: str, out: torch.Tensor) -> None:
         if not isinstance(out, torch.Tensor) or not out.is_floating_point():
             return
@@ -166,6 +184,7 @@ class DynamicsWatch:
         self._activations.append((site, self.session.steps + 1, fraction))
 
     # -- steps -----------------------------------------------------------------------------------------
+    @_guarded
     def before_step(self, optimizer, args, kwargs) -> None:
         if self.session.busy:
             return
@@ -194,6 +213,7 @@ class DynamicsWatch:
                 self._layer_norm.append(norms.float())
                 self._before = [p.detach().clone() for p in params]
 
+    @_guarded
     def after_step(self, optimizer, args, kwargs) -> None:
         if self.session.busy:
             return

@@ -195,7 +195,10 @@ class FirstStepsWatch:
         self.tape, self.loss = None, None
         self.session.busy = True
         try:
-            self.sample(tape, loss, inputs)
+            try:
+                self.sample(tape, loss, inputs)
+            except Exception as error:  # an input nnlint cannot read: a note, never the script's crash
+                self.session.note(f"batch checks skipped: {type(error).__name__}: {error}")
             if self.overfit and len(self.samples) == 1:
                 self.run_overfit(optimizer, tape, loss, inputs)
         finally:
