@@ -107,12 +107,14 @@ def single_class_finding(counts: list[tuple[int, int | None] | None]) -> Finding
 
 def find_normalize(channels: int) -> tuple[list[float], list[float]] | None:
     """The mean and std of a torchvision Normalize the script built, when exactly one matches the channels.
-    Only looked for when torchvision was imported: one pass over the live objects at report time."""
+    Only looked for when torchvision was imported: one pass over the live objects, at the first training
+    step (the transforms may be gone when the report is drawn). `type(o)`, not isinstance: isinstance reads
+    `__class__`, which some deprecated torch objects answer with a warning."""
     transforms = sys.modules.get("torchvision.transforms")
     normalize = getattr(transforms, "Normalize", None) if transforms is not None else None
-    if normalize is None:
+    if not isinstance(normalize, type):
         return None
-    found = {(tuple(o.mean), tuple(o.std)) for o in gc.get_objects() if isinstance(o, normalize)
+    found = {(tuple(o.mean), tuple(o.std)) for o in gc.get_objects() if issubclass(type(o), normalize)
              and len(o.mean) in (1, channels) and len(o.std) in (1, channels)}
     if len(found) != 1:
         return None
