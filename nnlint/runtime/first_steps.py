@@ -70,6 +70,7 @@ class FirstStepsWatch:
         self.call_site: str | None = None
         self.attempts = 0
         self.causality_checked = False
+        self.saw_backward = False
         self.parameters_known: dict[int, bool] = {}
         self.done = False
         self._original_backward = None
@@ -122,8 +123,8 @@ class FirstStepsWatch:
             return
         if self.loss is not None:
             return  # a micro-batch of gradient accumulation: the first one of the step is kept
-        if self.tape is not None and self.has_parameters(module):  # another model before backward: give up
-            self.forget()
+        if self.tape is not None and torch.is_grad_enabled() and self.has_parameters(module):
+            self.forget()  # another model trains before backward (a GAN's D): the loss cannot be followed
         if not torch.is_grad_enabled() or torch.is_inference_mode_enabled():
             return
         if self.model is None:
@@ -170,14 +171,17 @@ class FirstStepsWatch:
         self.tape, self.loss = None, None
         self.attempts += 1
         if self.attempts >= ATTEMPTS:
-            if not self.samples:
+            if not self.samples and self.saw_backward:
                 self.session.note("overfit check and batch checks skipped: the loss backpropagated was not "
                                   "computed from the model's output in the first training steps")
             self.finish()
 
     # -- backward and step --------------------------------------------------------------------------------
     def on_backward(self, loss: torch.Tensor) -> None:
-        if self.done or self.session.busy or self.tape is None or self.loss is not None:
+        if self.done or self.session.busy:
+            return
+        self.saw_backward = True
+        if self.tape is None or self.loss is not None:
             return
         self.tape.stop()
         if self.tape.derives(loss) or self.tape.ops:  # derived, or cut from an output the script did read
