@@ -193,3 +193,42 @@ def test_without_a_normalize_there_is_no_de_normalised_grid(tmp_path):
                       "--no-overfit-check").exit_code == 0
     charts = json.loads((folder / "report.json").read_text())["charts"]
     assert "batch_step1_input0.png" in charts and "batch_step1_input0_raw.png" not in charts
+
+
+def test_dynamics_show_dead_relus_and_predictions_that_learn(tmp_path):
+    script = write_script(tmp_path, """
+    import torch
+    import torch.nn.functional as F
+    from torch import nn
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.alive = nn.Sequential(nn.Linear(10, 64), nn.ReLU(), nn.Linear(64, 3))
+            self.dead = nn.Sequential(nn.Linear(10, 16), nn.ReLU(), nn.Linear(16, 3))
+            nn.init.constant_(self.dead[0].bias, -100.0)  # every unit of this ReLU is dead
+
+        def forward(self, x):
+            return self.alive(x) + self.dead(x)
+
+    torch.manual_seed(0)
+    x, y = torch.randn(32, 10), torch.randint(0, 3, (32,))
+    model = Net()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
+    for step in range(30):
+        optimizer.zero_grad()
+        F.cross_entropy(model(x), y).backward()
+        optimizer.step()
+    """)
+    folder = tmp_path / "artifacts"
+    result = run_report(script, "--report-dir", str(folder), "--no-overfit-check", "--exit-zero")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads((folder / "report.json").read_text())
+    assert [f["code"] for f in data["findings"]] == ["NN904"]  # dead.0 gets no gradient: the same story
+    fractions = {site: [point[1] for point in points] for site, points in data["dynamics"]["activations"].items()}
+    assert set(fractions) == {"alive.1 (relu)", "dead.1 (relu)"}
+    assert all(value == 1.0 for value in fractions["dead.1 (relu)"])
+    assert all(value < 0.9 for value in fractions["alive.1 (relu)"])
+    assert data["dynamics"]["probe_kind"] == "probability of the true class"
+    first, last = data["dynamics"]["probe"][0], data["dynamics"]["probe"][-1]
+    assert sum(last) / len(last) > sum(first) / len(first) + 0.2  # the probe batch is being learned
