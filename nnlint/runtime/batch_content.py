@@ -3,6 +3,9 @@ repeated samples (NN912). Each test fires only where the batch's shape leaves no
 
 from __future__ import annotations
 
+import gc
+import sys
+
 import torch
 
 from nnlint.runtime.findings import Finding
@@ -100,3 +103,20 @@ def single_class_finding(counts: list[tuple[int, int | None] | None]) -> Finding
     return Finding("NN912", f"every target in each of the first {len(judged)} training batch(es) is one class "
                    f"(class {labels}): a data set sorted by label without shuffle, or a sampler that returns one "
                    "class — shuffle the training data (shuffle=True or a RandomSampler)")
+
+
+def find_normalize(channels: int) -> tuple[list[float], list[float]] | None:
+    """The mean and std of a torchvision Normalize the script built, when exactly one matches the channels.
+    Only looked for when torchvision was imported: one pass over the live objects, at the first training
+    step (the transforms may be gone when the report is drawn). `type(o)`, not isinstance: isinstance reads
+    `__class__`, which some deprecated torch objects answer with a warning."""
+    transforms = sys.modules.get("torchvision.transforms")
+    normalize = getattr(transforms, "Normalize", None) if transforms is not None else None
+    if not isinstance(normalize, type):
+        return None
+    found = {(tuple(o.mean), tuple(o.std)) for o in gc.get_objects() if issubclass(type(o), normalize)
+             and len(o.mean) in (1, channels) and len(o.std) in (1, channels)}
+    if len(found) != 1:
+        return None
+    mean, std = found.pop()
+    return [float(m) for m in mean] * (channels // len(mean)), [float(s) for s in std] * (channels // len(std))

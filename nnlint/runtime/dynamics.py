@@ -48,11 +48,28 @@ class Dynamics:
         return dict(vars(self))
 
 
+def _guarded(method):
+    """A failure inside a watcher must not become the script's exception: note it and stop watching."""
+
+    def run(self, *args, **kwargs):
+        if self.broken:
+            return None
+        try:
+            return method(self, *args, **kwargs)
+        except Exception as error:
+            self.broken = True
+            self.session.note(f"training dynamics stopped: {type(error).__name__}: {error}")
+            return None
+
+    return run
+
+
 class DynamicsWatch:
     def __init__(self, session: RunSession, detail: bool, names: Callable[[torch.Tensor], str],
                  probe_targets: Callable[[], torch.Tensor | None] = lambda: None):
         self.session, self.detail, self.name_of, self.probe_targets = session, detail, names, probe_targets
         self.depth = 0
+        self.broken = False
         self.inside = False
         self.stack: list[nn.Module] = []
         self.module_names: dict[int, str] = {}
@@ -147,6 +164,7 @@ class DynamicsWatch:
         """Inside a training forward of the model: activations there are the model's."""
         return self.depth > 0 and self.top is self.model and torch.is_grad_enabled()
 
+    @_guarded
     def activation(self, kind: str, out: torch.Tensor) -> None:
         if not isinstance(out, torch.Tensor) or not out.is_floating_point():
             return
@@ -166,6 +184,7 @@ class DynamicsWatch:
         self._activations.append((site, self.session.steps + 1, fraction))
 
     # -- steps -----------------------------------------------------------------------------------------
+    @_guarded
     def before_step(self, optimizer, args, kwargs) -> None:
         if self.session.busy:
             return
@@ -180,17 +199,21 @@ class DynamicsWatch:
             self.data.layers = [self.name_of(p) for p in params]
         grads = [p.grad.detach() for p in params]
         dense = [g.coalesce().values() if g.is_sparse else g for g in grads]
+        self.data.steps.append(self.session.steps + 1)
+        self.data.lr.append([_lr(group) for group in optimizer.param_groups])
         with torch.no_grad():
-            norms = torch.stack(torch._foreach_norm(dense)) if dense else torch.zeros(0)
+            if not dense:  # no gradient anywhere at this step (NN904's business): no norm to show
+                self._norm.append(torch.tensor(float("nan")))
+                return
+            norms = torch.stack([norm.to(dense[0].device) for norm in torch._foreach_norm(dense)])
             self._norm.append(norms.float().norm())
             detailed = (self.detail and self.session.steps < DETAIL_STEPS
                         and [id(p) for p in params] == self._param_ids)
             if detailed:
                 self._layer_norm.append(norms.float())
                 self._before = [p.detach().clone() for p in params]
-        self.data.steps.append(self.session.steps + 1)
-        self.data.lr.append([_lr(group) for group in optimizer.param_groups])
 
+    @_guarded
     def after_step(self, optimizer, args, kwargs) -> None:
         if self.session.busy:
             return
@@ -238,8 +261,9 @@ class DynamicsWatch:
     def finish(self) -> Dynamics:
         """Bring the values to the host once, and judge NN913."""
         data = self.data
-        data.loss = torch.stack(self._loss).cpu().tolist() if self._loss else []
-        data.grad_norm = torch.stack(self._norm).cpu().tolist() if self._norm else []
+        # one value each, read once at the end (the tensors may sit on different devices)
+        data.loss = [float(value) for value in self._loss]
+        data.grad_norm = [float(value) for value in self._norm]
         data.layer_grad_norm = [t.cpu().tolist() for t in self._layer_norm]
         data.layer_update_ratio = [t.cpu().tolist() for t in self._ratio]
         data.probe = [t.cpu().tolist() for t in self._probe]

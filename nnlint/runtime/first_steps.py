@@ -18,8 +18,14 @@ from torch import nn
 from torch.nn.modules import module as module_hooks
 from torch.optim import optimizer as optimizer_hooks
 
+from nnlint.runtime.batch_content import (
+    class_count,
+    find_normalize,
+    image_layout,
+    input_findings,
+    single_class_finding,
+)
 from nnlint.runtime.causality_auto import check_sequence_model, is_sequence_model_call
-from nnlint.runtime.batch_content import class_count, input_findings, single_class_finding
 from nnlint.runtime.distributed import is_sharded, unwrap
 from nnlint.runtime.findings import Finding
 from nnlint.runtime.forward_watch import KeywordCall
@@ -46,6 +52,7 @@ class StepSample:
     loss: float
     batch_size: int
     call_site: str | None
+    normalize: tuple[list[float], list[float]] | None = None  # the script's Normalize (mean, std), if one
 
 
 class FirstStepsWatch:
@@ -63,6 +70,7 @@ class FirstStepsWatch:
         self.call_site: str | None = None
         self.attempts = 0
         self.causality_checked = False
+        self.saw_backward = False
         self.parameters_known: dict[int, bool] = {}
         self.done = False
         self._original_backward = None
@@ -115,8 +123,8 @@ class FirstStepsWatch:
             return
         if self.loss is not None:
             return  # a micro-batch of gradient accumulation: the first one of the step is kept
-        if self.tape is not None and self.has_parameters(module):  # another model before backward: give up
-            self.forget()
+        if self.tape is not None and torch.is_grad_enabled() and self.has_parameters(module):
+            self.forget()  # another model trains before backward (a GAN's D): the loss cannot be followed
         if not torch.is_grad_enabled() or torch.is_inference_mode_enabled():
             return
         if self.model is None:
@@ -163,14 +171,17 @@ class FirstStepsWatch:
         self.tape, self.loss = None, None
         self.attempts += 1
         if self.attempts >= ATTEMPTS:
-            if not self.samples:
+            if not self.samples and self.saw_backward:
                 self.session.note("overfit check and batch checks skipped: the loss backpropagated was not "
                                   "computed from the model's output in the first training steps")
             self.finish()
 
     # -- backward and step --------------------------------------------------------------------------------
     def on_backward(self, loss: torch.Tensor) -> None:
-        if self.done or self.session.busy or self.tape is None or self.loss is not None:
+        if self.done or self.session.busy:
+            return
+        self.saw_backward = True
+        if self.tape is None or self.loss is not None:
             return
         self.tape.stop()
         if self.tape.derives(loss) or self.tape.ops:  # derived, or cut from an output the script did read
@@ -188,7 +199,10 @@ class FirstStepsWatch:
         self.tape, self.loss = None, None
         self.session.busy = True
         try:
-            self.sample(tape, loss, inputs)
+            try:
+                self.sample(tape, loss, inputs)
+            except Exception as error:  # an input nnlint cannot read: a note, never the script's crash
+                self.session.note(f"batch checks skipped: {type(error).__name__}: {error}")
             if self.overfit and len(self.samples) == 1:
                 self.run_overfit(optimizer, tape, loss, inputs)
         finally:
@@ -216,7 +230,8 @@ class FirstStepsWatch:
             self.samples.append(StepSample(
                 self.session.steps + 1, keep, targets[:SAMPLE].detach().clone() if targets is not None else None,
                 output[:SAMPLE].detach().clone() if isinstance(output, torch.Tensor) and output.dim() > 0 else None,
-                float(loss.detach()) if loss.numel() == 1 else float("nan"), size, self.call_site))
+                float(loss.detach()) if loss.numel() == 1 else float("nan"), size, self.call_site,
+                _normalize_of(tensors[0]) if not self.samples else None))
 
     def judge_classes(self) -> None:
         finding = single_class_finding(self.classes)
@@ -248,3 +263,11 @@ def _targets(tape: LossTape, output: Any, size: int) -> torch.Tensor | None:
     candidates = [t for t in tape.constants() if t.dim() > 0 and t.shape[0] == size]
     labels = [t for t in candidates if isinstance(output, torch.Tensor) and infer_classes(output, t)]
     return (labels or candidates or [None])[0]
+
+
+def _normalize_of(x: torch.Tensor) -> tuple[list[float], list[float]] | None:
+    """Looked for while the script runs (its transforms may be gone when the report is drawn)."""
+    layout = image_layout(x)
+    if layout is None:
+        return None
+    return find_normalize(x.shape[1] if layout == "NCHW" else x.shape[3])

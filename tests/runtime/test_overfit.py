@@ -189,3 +189,31 @@ def test_no_overfit_check_option(tmp_path):
     """
     result, findings, _ = run(tmp_path, body, "--max-steps", "2", "--no-overfit-check")
     assert "NN910" not in codes(findings) and "overfit" not in result.stderr
+
+
+def test_run_follows_the_loss_past_a_no_grad_teacher(tmp_path):
+    body = """
+    teacher = nn.Sequential(nn.Linear(10, 64), nn.ReLU(), nn.Linear(64, 3)).eval()
+    student = nn.Sequential(nn.Linear(10, 64), nn.ReLU(), nn.Linear(64, 3))
+    optimizer = torch.optim.SGD(student.parameters(), lr=0.5)
+    for x, y in data:
+        logits = student(x)
+        with torch.no_grad():
+            soft = teacher(x).softmax(1)
+        loss = F.cross_entropy(logits, y) + F.kl_div(logits.log_softmax(1), soft, reduction="batchmean")
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    """
+    result, findings, _ = run(tmp_path, body, "--max-steps", "2")
+    assert findings == [] and "checks cost overfit one batch" in result.stderr
+
+
+def test_a_script_that_never_trains_gets_no_overfit_note(tmp_path):
+    body = """
+    model = nn.Linear(10, 3)
+    for x, _ in data:
+        print(model(x).argmax(1)[:3])  # inference with gradients on, no backward
+    """
+    result, findings, _ = run(tmp_path, body)
+    assert findings == [] and "overfit" not in result.stderr

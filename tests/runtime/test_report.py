@@ -159,3 +159,76 @@ def test_a_report_path_that_cannot_be_written_is_one_line(tmp_path):
     result = run_report(script, "--report", str(blocker / "report.html"))
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines()[-1].startswith("nnlint: error: cannot write the report")
+
+
+def test_images_are_also_shown_de_normalised_when_the_script_built_a_normalize(tmp_path):
+    # A stand-in for torchvision.transforms beside the script (nnlint looks the class up by module and name,
+    # as it would find torchvision's own; torchvision is not a test dependency).
+    package = tmp_path / "torchvision"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "transforms.py").write_text(textwrap.dedent("""
+        class Normalize:
+            def __init__(self, mean, std):
+                self.mean, self.std = mean, std
+
+            def __call__(self, x):
+                import torch
+                return (x - torch.tensor(self.mean).view(-1, 1, 1)) / torch.tensor(self.std).view(-1, 1, 1)
+    """))
+    script = write_script(tmp_path, IMAGES.replace(
+        "images = torch.rand(64, 3, 16, 16) * 255  # the bug the report shows: never scaled",
+        "from torchvision.transforms import Normalize\n"
+        "normalize = Normalize((0.5, 0.4, 0.3), (0.2, 0.2, 0.2))\n"
+        "images = torch.stack([normalize(image) for image in torch.rand(64, 3, 16, 16)]) * 255"))
+    folder = tmp_path / "artifacts"
+    assert run_report(script, "--max-steps", "2", "--report-dir", str(folder), "--no-overfit-check").exit_code == 0
+    charts = json.loads((folder / "report.json").read_text())["charts"]
+    assert "batch_step1_input0.png" in charts and "batch_step1_input0_raw.png" in charts
+
+
+def test_without_a_normalize_there_is_no_de_normalised_grid(tmp_path):
+    folder = tmp_path / "artifacts"
+    assert run_report(write_script(tmp_path), "--max-steps", "2", "--report-dir", str(folder),
+                      "--no-overfit-check").exit_code == 0
+    charts = json.loads((folder / "report.json").read_text())["charts"]
+    assert "batch_step1_input0.png" in charts and "batch_step1_input0_raw.png" not in charts
+
+
+def test_dynamics_show_dead_relus_and_predictions_that_learn(tmp_path):
+    script = write_script(tmp_path, """
+    import torch
+    import torch.nn.functional as F
+    from torch import nn
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.alive = nn.Sequential(nn.Linear(10, 64), nn.ReLU(), nn.Linear(64, 3))
+            self.dead = nn.Sequential(nn.Linear(10, 16), nn.ReLU(), nn.Linear(16, 3))
+            nn.init.constant_(self.dead[0].bias, -100.0)  # every unit of this ReLU is dead
+
+        def forward(self, x):
+            return self.alive(x) + self.dead(x)
+
+    torch.manual_seed(0)
+    x, y = torch.randn(32, 10), torch.randint(0, 3, (32,))
+    model = Net()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
+    for step in range(30):
+        optimizer.zero_grad()
+        F.cross_entropy(model(x), y).backward()
+        optimizer.step()
+    """)
+    folder = tmp_path / "artifacts"
+    result = run_report(script, "--report-dir", str(folder), "--no-overfit-check", "--exit-zero")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads((folder / "report.json").read_text())
+    assert [f["code"] for f in data["findings"]] == ["NN904"]  # dead.0 gets no gradient: the same story
+    fractions = {site: [point[1] for point in points] for site, points in data["dynamics"]["activations"].items()}
+    assert set(fractions) == {"alive.1 (relu)", "dead.1 (relu)"}
+    assert all(value == 1.0 for value in fractions["dead.1 (relu)"])
+    assert all(value < 0.9 for value in fractions["alive.1 (relu)"])
+    assert data["dynamics"]["probe_kind"] == "probability of the true class"
+    first, last = data["dynamics"]["probe"][0], data["dynamics"]["probe"][-1]
+    assert sum(last) / len(last) > sum(first) / len(first) + 0.2  # the probe batch is being learned

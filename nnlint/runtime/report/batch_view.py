@@ -3,28 +3,10 @@ built a torchvision `Normalize`, de-normalised), rows of token ids, or per-featu
 
 from __future__ import annotations
 
-import gc
-import sys
-
 import torch
 
 from nnlint.runtime.batch_content import channel_stats, image_layout
 from nnlint.runtime.report.charts import Chart, feature_stats, image_grid
-
-
-def find_normalize(channels: int) -> tuple[list[float], list[float]] | None:
-    """The mean and std of a torchvision Normalize the script built, when exactly one matches the channels.
-    Only looked for when torchvision was imported: one pass over the live objects at report time."""
-    transforms = sys.modules.get("torchvision.transforms")
-    normalize = getattr(transforms, "Normalize", None) if transforms is not None else None
-    if normalize is None:
-        return None
-    found = {(tuple(o.mean), tuple(o.std)) for o in gc.get_objects() if isinstance(o, normalize)
-             and len(o.mean) in (1, channels) and len(o.std) in (1, channels)}
-    if len(found) != 1:
-        return None
-    mean, std = found.pop()
-    return [float(m) for m in mean] * (channels // len(mean)), [float(s) for s in std] * (channels // len(std))
 
 
 def _captions(targets: torch.Tensor | None, count: int) -> list[str]:
@@ -36,8 +18,8 @@ def _captions(targets: torch.Tensor | None, count: int) -> list[str]:
     return [f"y: {tuple(targets.shape[1:])}"] * min(count, targets.shape[0])
 
 
-def batch_views(sample) -> tuple[list[Chart], str, dict]:
-    """Charts, an HTML fragment (token rows) and a JSON summary for one captured step."""
+def batch_views(sample, draw: bool = True) -> tuple[list[Chart], str, dict]:
+    """Charts and an HTML fragment (token rows) when `draw`, and a JSON summary, for one captured step."""
     charts, html, summary = [], "", {"step": sample.step, "batch_size": sample.batch_size, "inputs": []}
     for index, x in enumerate(sample.inputs):
         x = x.detach()
@@ -49,13 +31,17 @@ def batch_views(sample) -> tuple[list[Chart], str, dict]:
         name = f"batch_step{sample.step}_input{index}"
         layout = image_layout(x)
         captions = _captions(sample.targets, x.shape[0])
-        if layout is not None:
+        if layout is not None and not draw:
+            info["channel_mean"], info["channel_std"] = channel_stats(x, layout)
+        elif not draw:
+            continue
+        elif layout is not None:
             low, high = info["min"], info["max"]
             charts.append(image_grid(x, layout, captions, f"step {sample.step}: input {index} as the network sees it "
                                      f"(values {low:.3g}..{high:.3g}, scaled to the display)", name,
                                      "after the loader, collate, augmentation and .to(device)"))
             channels = x.shape[1] if layout == "NCHW" else x.shape[3]
-            normalize = find_normalize(channels)
+            normalize = sample.normalize if sample.normalize and len(sample.normalize[0]) == channels else None
             if normalize is not None:
                 mean, std = (torch.tensor(v).view(1, -1, 1, 1) if layout == "NCHW" else torch.tensor(v)
                              for v in normalize)

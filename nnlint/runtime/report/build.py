@@ -33,11 +33,10 @@ def _sections(result) -> tuple[list[tuple[str, list, str]], dict]:
     data: dict = {"batches": []}
 
     batch_charts, batch_html = [], ""
-    for sample in samples:
-        charts, fragment, summary = batch_views(sample)
-        if sample is samples[0] or not charts:  # the first step in pictures, every step in numbers
-            batch_charts += charts
-            batch_html += fragment
+    for index, sample in enumerate(samples):  # the first step in pictures, every step in numbers
+        charts, fragment, summary = batch_views(sample, draw=index == 0)
+        batch_charts += charts
+        batch_html += fragment
         data["batches"].append(summary)
 
     overfit = stats.get("overfit_one_batch", {})

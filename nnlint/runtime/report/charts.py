@@ -42,24 +42,29 @@ def _scaled(images: torch.Tensor) -> torch.Tensor:
 
 def image_grid(images: torch.Tensor, layout: str, captions: list[str], title: str, name: str,
                caption: str) -> Chart:
-    """Tiles of (N, C, H, W) or (N, H, W, C) images, min-max scaled together so their relative values show."""
+    """Tiles of (N, C, H, W) or (N, H, W, C) images, min-max scaled together so their relative values show,
+    drawn as one mosaic (one image, not one axes per tile: several times cheaper to render)."""
     images = images[:MAX_TILES].detach().float().cpu()
     if layout == "NCHW":
         images = images.permute(0, 2, 3, 1)
     shown = _scaled(images)
-    count = shown.shape[0]
+    count, height, width, channels = shown.shape
     columns = min(8, count)
     rows = math.ceil(count / columns)
-    figure, axes = plt.subplots(rows, columns, figsize=(1.4 * columns, 1.55 * rows), squeeze=False)
-    for index, axis in enumerate(axes.flat):
-        axis.axis("off")
-        if index < count:
-            tile = shown[index]
-            axis.imshow(tile[..., 0].numpy() if tile.shape[-1] == 1 else tile.numpy(),
-                        cmap="gray" if tile.shape[-1] == 1 else None, vmin=0, vmax=1)
-            if index < len(captions):
-                axis.set_title(captions[index], fontsize=8)
-    figure.suptitle(title, fontsize=9)
+    gap, line = max(1, width // 8), max(3, round(height * 0.35))  # between tiles; above each row: its captions
+    mosaic = torch.ones(rows * (height + line), columns * (width + gap) - gap, channels)
+    for index in range(count):
+        top, left = (index // columns) * (height + line) + line, (index % columns) * (width + gap)
+        mosaic[top:top + height, left:left + width] = shown[index]
+    figure, axis = plt.subplots(figsize=(1.4 * columns, 1.55 * rows))
+    grey = channels == 1
+    axis.imshow(mosaic[..., 0].numpy() if grey else mosaic.numpy(), cmap="gray" if grey else None,
+                vmin=0, vmax=1, interpolation="nearest")
+    for index, text in enumerate(captions[:count]):
+        axis.text((index % columns) * (width + gap) + width / 2, (index // columns) * (height + line) + line - 1,
+                  text, ha="center", va="bottom", fontsize=8)
+    axis.axis("off")
+    axis.set_title(title, fontsize=9)
     return Chart(name, title, _png(figure), caption)
 
 
