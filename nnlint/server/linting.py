@@ -16,14 +16,12 @@ from dataclasses import dataclass, field
 from lsprotocol import types
 
 from nnlint.diagnostic import Diagnostic
-from nnlint.rules import static_rules
 from nnlint.server.convert import lsp_diagnostic
 from nnlint.server.pool import LintPool, WorkerCrashed
 from nnlint.server.positions import Positions
 from nnlint.server.settings import DocumentSettings
 from nnlint.server.worker import LintJob, Outcome
 
-SPLIT_FROM = 20_000  # characters (about 600 lines): from here every worker lints the buffer, each with some rules
 DEBOUNCE_SECONDS = 0.05  # one keystroke's gap: a burst lints once, a pause shows findings at once
 CACHE_SIZE = 128
 
@@ -146,11 +144,8 @@ class Linter:
         key = (snapshot.path, hashlib.blake2b(snapshot.source.encode(), digest_size=16).digest(), codes)
         outcome = self._cache.get(key)
         if outcome is None:
-            parts = split_rules(codes, self.pool.size if len(snapshot.source) >= SPLIT_FROM else 1)
-            runs = [self.pool.run(LintJob(snapshot.path, snapshot.source, part), key=f"{uri}#{number}")
-                    for number, part in enumerate(parts)]
             try:
-                outcome = merged(await asyncio.gather(*runs))
+                outcome = await self.pool.run(LintJob(snapshot.path, snapshot.source, codes), key=uri)
             except WorkerCrashed as error:
                 self.log(types.MessageType.Error, f"nnlint: internal error while linting {snapshot.path}: {error}")
                 return None
@@ -166,18 +161,3 @@ class Linter:
                          f"nnlint: rule {code} crashed on {snapshot.path}; its findings are missing, the other "
                          f"rules' are shown. Please report this nnlint bug:\n{trace}")
         return outcome
-
-
-def split_rules(codes: frozenset[str], parts: int) -> list[frozenset[str]]:
-    """The selected rules dealt into `parts` groups. Every other code (the engine's own NN001 ..., runtime
-    codes) goes into every group, so a buffer that does not parse still gets its one NN001 whichever group
-    has rules to run."""
-    rules = sorted(codes & {rule.code for rule in static_rules()})
-    shared = codes - set(rules)
-    groups = [frozenset(shared | set(rules[start::parts])) for start in range(parts)]
-    return [group for group in groups if group - shared] or [codes]
-
-
-def merged(outcomes: list[Outcome]) -> Outcome:
-    diagnostics = {diagnostic for outcome in outcomes for diagnostic in outcome.diagnostics}
-    return Outcome(sorted(diagnostics, key=Diagnostic.sort_key), [crash for o in outcomes for crash in o.crashes])

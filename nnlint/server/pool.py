@@ -48,7 +48,7 @@ class _Worker:
 class LintPool:
     def __init__(self, size: int = 2) -> None:
         self._context = _context()
-        self.size = size
+        self._size = size
         self._threads = ThreadPoolExecutor(max_workers=size, thread_name_prefix="nnlint-lint-wait")
         self._spawner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nnlint-lint-spawn")
         self._idle: asyncio.Queue[_Worker | BaseException] | None = None
@@ -59,7 +59,7 @@ class LintPool:
         """Start the workers in the background (the first one also starts the fork server: about a second)."""
         if self._idle is None:
             self._idle = asyncio.Queue()
-            for _ in range(self.size):
+            for _ in range(self._size):
                 self._refill()
 
     def _refill(self) -> None:

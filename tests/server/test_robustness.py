@@ -63,17 +63,3 @@ async def test_the_server_answers_while_it_lints_a_huge_buffer(session):
     session.replace_all(small, VIEW_BUG.lstrip("\n") + "\nx = 1\n")
     assert [d.code for d in await session.diagnostics(small)] == ["NN101"]
     assert [p.diagnostics for p in session.client.published if p.uri == huge] == [[]]  # cleared on close
-
-
-async def test_a_large_buffer_split_across_workers_reports_like_one_lint(session):
-    """From about 600 lines both workers lint the buffer, each with half the rules: the user sees no seam."""
-    await session.initialize()
-    filler = "".join(f"\n\ndef helper_{i}(values):\n    total = sum(values)\n    return total / len(values)\n"
-                     for i in range(300))
-    text = BOTH.lstrip("\n") + filler
-    assert len(text) > 20_000
-    uri = session.open("big.py", text)
-    assert [d.code for d in await session.diagnostics(uri)] == ["NN101", "NN205"]  # NN1 and NN2 rules: two groups
-    session.replace_all(uri, text.replace("return x.view(b, h, w, c)", "return x.view(b, h, w, c"))
-    (error,) = await session.diagnostics(uri)  # one NN001, not one per group
-    assert error.code == "NN001"
