@@ -8,7 +8,7 @@ from __future__ import annotations
 
 def serve(tcp: str | None = None) -> None:
     """Serve one client on stdio, or on `HOST:PORT` over TCP (for debugging the server)."""
-    from nnlint.server.app import build_server
+    from nnlint.server.handlers import build_server
 
     server = build_server()
     if tcp is None:

@@ -55,7 +55,7 @@ def _insertion(comments: list[tokenize.TokenInfo], newline: tokenize.TokenInfo, 
         if match is None:
             continue
         if match.group("codes") is None:
-            return None  # a bare `# noqa` already silences everything
+            return None  # a noqa comment without codes already silences everything
         codes = {c.upper() for c in re.split(r"[\s,]+", match.group("codes"))}
         if code in codes:
             return None

@@ -35,7 +35,8 @@ THREE_FIXED = (
     THREE.lstrip("\n")
     .replace("padding=1)", "padding=1, bias=False)")
     .replace("x.view(b, h, w, c)", "x.permute(0, 2, 3, 1)")
-    .replace("F.binary_cross_entropy(torch.sigmoid(logits), masks)", "F.binary_cross_entropy_with_logits(logits, masks)")
+    .replace("F.binary_cross_entropy(torch.sigmoid(logits), masks)",
+             "F.binary_cross_entropy_with_logits(logits, masks)")
 )
 
 
