@@ -20,7 +20,6 @@ class ClipWithoutUnscale(Rule):
     triggers = ("clip_grad",)
 
     def visit_Module(self, node: cst.Module) -> None:
-        reported: set[cst.CSTNode] = set()
         for loop in training_loops(self.facts).step_regions():
             if not loop.has(SCALER_STEP):
                 continue
@@ -28,6 +27,4 @@ class ClipWithoutUnscale(Rule):
             for clip in loop.of(CLIP):
                 scaled = any(scale.may_precede(clip) for scale in scales)
                 if scaled and not clip.in_handler and not any(u.may_precede(clip) for u in unscales):
-                    if clip.node not in reported:
-                        reported.add(clip.node)
-                        self.report(clip.node, MESSAGE)
+                    self.report(clip.node, MESSAGE)
