@@ -24,15 +24,13 @@ class ClipGradMisplaced(Rule):
     triggers = ("clip_grad",)
 
     def visit_Module(self, node: cst.Module) -> None:
-        reported: set[cst.CSTNode] = set()
         for loop in training_loops(self.facts).step_regions():
             # a step function (`def backward(self, loss)`) may leave `optimizer.step()` to its caller
             if not loop.trains and not (isinstance(loop.node, cst.FunctionDef) and loop.has(BACKWARD)):
                 continue
             for clip in loop.of(CLIP):
-                if clip.in_handler or clip.node in reported:
+                if clip.in_handler:
                     continue
-                reported.add(clip.node)
                 if _before_backward(loop, clip):
                     self.report(clip.node, BEFORE_BACKWARD)
                 elif _after_step(loop, clip):

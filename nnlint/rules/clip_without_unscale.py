@@ -22,7 +22,6 @@ class ClipWithoutUnscale(Rule):
     triggers = ("clip_grad",)
 
     def visit_Module(self, node: cst.Module) -> None:
-        reported: set[cst.CSTNode] = set()
         for loop in training_loops(self.facts).step_regions():
             if not loop.has(SCALER_STEP):
                 continue

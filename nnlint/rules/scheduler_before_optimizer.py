@@ -23,17 +23,15 @@ class SchedulerBeforeOptimizer(Rule):
     triggers = ("sched", "LR")
 
     def visit_Module(self, node: cst.Module) -> None:
-        reported: set[cst.CSTNode] = set()
         for loop in training_loops(self.facts).step_regions():
             steps = loop.of(*STEPS)
             for tick in loop.of(SCHEDULER_STEP):
-                if tick.node.args or tick.node in reported:  # `step(epoch)` sets the LR explicitly
+                if tick.node.args:  # `step(epoch)` sets the LR explicitly
                     continue
                 ours = [step for step in steps if self._steps_its_optimizer(tick, step)]
                 # `if (i + 1) % accum == 0: scheduler.step(); optimizer.step()`: a guard shared with the step
                 ours = [step for step in ours if self._unconditional(tick, step)]
                 if any(tick.may_precede(s) for s in ours) and not any(s.may_precede(tick) for s in steps):
-                    reported.add(tick.node)
                     self.report(tick.node, MESSAGE)
 
     def _unconditional(self, tick: Event, step: Event) -> bool:

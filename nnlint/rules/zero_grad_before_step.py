@@ -21,11 +21,9 @@ class ZeroGradBeforeStep(Rule):
     triggers = ("grad",)
 
     def visit_Module(self, node: cst.Module) -> None:
-        reported: set[cst.CSTNode] = set()
         for loop in training_loops(self.facts).step_regions():
             for zero in loop.of(ZERO_GRAD):
-                if not zero.in_handler and zero.node not in reported and self._wipes_gradients(loop, zero):
-                    reported.add(zero.node)
+                if not zero.in_handler and self._wipes_gradients(loop, zero):
                     self.report(zero.node, MESSAGE)
 
     def _wipes_gradients(self, loop: Loop, zero: Event) -> bool:

@@ -26,19 +26,32 @@ class ZeroGradMissing(Rule):
     triggers = ("backward",)
 
     def visit_Module(self, node: cst.Module) -> None:
-        loops = training_loops(self.facts)
-        for loop in loops.loops:
+        for loop in training_loops(self.facts).loops:
             # The innermost loop that trains owns the step; zeroing anywhere in it (helpers too) is enough.
-            if not loop.trains or any(child.trains for child in loop.children):
-                continue
-            if loop.has(ZERO_GRAD):
-                self._check_each_optimizer(loop)
+            if not loop.trains or any(child.trains for child in loop.children) or loop.has(ZERO_GRAD):
                 continue
             local = [event for event in loop.of(BACKWARD) if not self._distributed(event)]
             if local and not self._optimizer_built_each_iteration(loop):
                 self.report(local[0].node, MESSAGE)
+
+    def _optimizer_built_each_iteration(self, loop: Loop) -> bool:
+        """`opt = SGD(...); opt.step()` inside the loop: a one-off numeric check, not a training loop."""
+        for step in loop.of(*STEPS):
+            if step.receiver is None:
+                continue
+            for binding in self.facts.bindings(step.receiver, step.node):
+                if loop.node in self.facts.ancestors(binding.statement):
+                    return True
+        return False
+
+    def leave_Module(self, original_node: cst.Module) -> None:
+        """Loops that zero some gradients, and step functions (which may leave zeroing to their caller, but
+        zeroing one optimizer and not another is a slip): each stepped optimizer must be zeroed."""
+        loops = training_loops(self.facts)
+        for loop in loops.loops:
+            if loop.trains and not any(child.trains for child in loop.children) and loop.has(ZERO_GRAD):
+                self._check_each_optimizer(loop)
         for function in loops.step_functions:
-            # A step function may leave zeroing to its caller, but zeroing one optimizer and not another is a slip.
             if function.trains and function.has(ZERO_GRAD):
                 self._check_each_optimizer(function)
 
@@ -91,16 +104,6 @@ class ZeroGradMissing(Rule):
         for ancestor in self.facts.ancestors(event.node):
             if isinstance(ancestor, cst.For) and event.receiver in self.context.code_for(ancestor.target):
                 return True
-        return False
-
-    def _optimizer_built_each_iteration(self, loop: Loop) -> bool:
-        """`opt = SGD(...); opt.step()` inside the loop: a one-off numeric check, not a training loop."""
-        for step in loop.of(*STEPS):
-            if step.receiver is None:
-                continue
-            for binding in self.facts.bindings(step.receiver, step.node):
-                if loop.node in self.facts.ancestors(binding.statement):
-                    return True
         return False
 
 
