@@ -256,3 +256,31 @@ def test_arbitrary_bytes_are_a_notebook_error_or_a_notebook(data):
         Notebook.parse(data)
     except NotebookError:
         pass
+
+
+@settings(max_examples=150, deadline=None)
+@given(cells=st.lists(_CELL, min_size=1, max_size=5), indent=st.sampled_from([None, 1, 2, "\t"]))
+def test_an_edit_lands_in_its_cell_and_nowhere_else(cells, indent):
+    document = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": cells}
+    text = json.dumps(document, indent=indent)
+    notebook = Notebook.parse(text)
+    editable = [(cell, k) for cell in notebook.cells for k in range(len(cell.lines)) if k not in cell.blanked]
+    if not editable:
+        return
+    cell, k = editable[0]
+    rows = notebook.source.split("\n")
+    row, _ = notebook.to_source(cell.index, k + 1, 1)
+    rows[row - 1] += "  # edited"
+    written = json.loads(notebook.with_source("\n".join(rows)))
+    before = json.loads(text)
+    for position, (old, new) in enumerate(zip(before["cells"], written["cells"]), start=1):
+        assert {**old, "source": None} == {**new, "source": None}  # outputs, metadata: as they were
+        old_text = old["source"] if isinstance(old["source"], str) else "".join(old["source"])
+        new_text = new["source"] if isinstance(new["source"], str) else "".join(new["source"])
+        if position != cell.index:
+            assert new["source"] == old["source"]
+        else:
+            expected = list(cell.lines)
+            expected[k] += "  # edited"
+            assert new_text == "\n".join(expected) + ("\n" if cell.final_newline else "")
+            assert new_text.replace("  # edited", "", 1) == old_text
