@@ -8,6 +8,8 @@ from pathlib import Path
 import jsonschema
 import nbformat
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from nnlint.engine import Selection, lint_source
@@ -222,3 +224,63 @@ def test_an_editors_cells_map_like_a_file_and_edits_come_back_per_cell():
     assert notebook.with_source(fixed) is None  # no file to write into
     broken = fixed.replace("# nnlint-cell 5\n", "")
     assert notebook.changed_cells(broken) is None  # an edit that merged two cells is refused
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3),
+    max_leaves=8,
+)
+_CELL = st.fixed_dictionaries(
+    {"cell_type": st.sampled_from(["code", "markdown", "raw"]),
+     "source": st.text(alphabet="x=%!?( )\n\t'\"#é", max_size=40)
+     | st.lists(st.text(alphabet="x=%!?( )\n'#", max_size=12), max_size=4)},
+    optional={"metadata": _JSON, "outputs": st.lists(_JSON, max_size=2)},
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(cells=st.lists(_CELL, max_size=5), extra=_JSON, indent=st.sampled_from([None, 1, 2, "\t"]),
+       ascii_only=st.booleans())
+def test_any_nbformat4_document_parses_and_round_trips_unchanged(cells, extra, indent, ascii_only):
+    text = json.dumps({"nbformat": 4, "extra": extra, "cells": cells}, indent=indent, ensure_ascii=ascii_only)
+    notebook = Notebook.parse(text.encode("utf-8"))
+    assert notebook.with_source(notebook.source) == text  # nothing changed: not a byte rewritten
+    assert len(notebook.cells) == sum(cell["cell_type"] == "code" for cell in cells)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.binary(max_size=60) | st.text(max_size=40).map(str.encode))
+def test_arbitrary_bytes_are_a_notebook_error_or_a_notebook(data):
+    try:
+        Notebook.parse(data)
+    except NotebookError:
+        pass
+
+
+@settings(max_examples=150, deadline=None)
+@given(cells=st.lists(_CELL, min_size=1, max_size=5), indent=st.sampled_from([None, 1, 2, "\t"]))
+def test_an_edit_lands_in_its_cell_and_nowhere_else(cells, indent):
+    document = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": cells}
+    text = json.dumps(document, indent=indent)
+    notebook = Notebook.parse(text)
+    editable = [(cell, k) for cell in notebook.cells for k in range(len(cell.lines)) if k not in cell.blanked]
+    if not editable:
+        return
+    cell, k = editable[0]
+    rows = notebook.source.split("\n")
+    row, _ = notebook.to_source(cell.index, k + 1, 1)
+    rows[row - 1] += "  # edited"
+    written = json.loads(notebook.with_source("\n".join(rows)))
+    before = json.loads(text)
+    for position, (old, new) in enumerate(zip(before["cells"], written["cells"]), start=1):
+        assert {**old, "source": None} == {**new, "source": None}  # outputs, metadata: as they were
+        old_text = old["source"] if isinstance(old["source"], str) else "".join(old["source"])
+        new_text = new["source"] if isinstance(new["source"], str) else "".join(new["source"])
+        if position != cell.index:
+            assert new["source"] == old["source"]
+        else:
+            expected = list(cell.lines)
+            expected[k] += "  # edited"
+            assert new_text == "\n".join(expected) + ("\n" if cell.final_newline else "")
+            assert new_text.replace("  # edited", "", 1) == old_text
