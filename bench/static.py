@@ -9,7 +9,8 @@ Rows (each the median of --repeat runs; peak memory is the largest resident set 
 worker processes it waited for, from wait4):
   nnlint cold      `nnlint --select ALL --no-cache`, all cores
   nnlint warm      the same with the cache filled and nothing changed
-  nnlint one edit  a tree of --tree-files files (the corpus copied), cache filled, one file edited
+  nnlint one edit  a tree of --tree-files files (one real module among copies of small ones), cache filled,
+                   that module edited
   nnlint 2 MB file one generated file of --big-functions small functions, --no-cache
   Ruff             `ruff check --select ALL --no-cache` (Rust, all cores), when installed
   Fixit            `fixit lint` with its default rules (libcst, all cores), when installed
@@ -95,21 +96,19 @@ def python_files(root: Path) -> list[Path]:
     return sorted(path for path in root.rglob("*.py") if "__pycache__" not in path.parts)
 
 
-def copy_corpus(corpus: Path, target: Path, files: int) -> Path:
-    """A tree of `files` files: the corpus copied into numbered packages until there are enough."""
-    sources = python_files(corpus)
-    count = 0
-    copy = 0
-    while count < files:
-        for source in sources:
-            if count == files:
-                break
-            destination = target / f"copy{copy}" / source.relative_to(corpus)
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, destination)
-            count += 1
-        copy += 1
-    return target
+def edit_tree(corpus: Path, target: Path, files: int) -> Path:
+    """A tree of `files` files: one real module of the corpus (its median size), the one to edit, among
+    copies of the corpus's 20 smallest files. Filling its cache costs little; a warm run still discovers,
+    stats and looks up every file, and the edit makes it load the parser and the rules for one real file."""
+    sources = sorted(python_files(corpus), key=lambda path: path.stat().st_size)
+    small, edited = sources[:20], sources[len(sources) // 2]
+    for index in range(files - 1):
+        source = small[index % len(small)]
+        destination = target / f"package{index // 100}" / f"module{index}_{source.name}"
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, destination)
+    shutil.copyfile(edited, target / edited.name)
+    return target / edited.name
 
 
 def big_file(path: Path, functions: int) -> Path:
@@ -167,9 +166,8 @@ def run_all(corpus: Path, workdir: Path, options) -> dict[str, Measure]:
     big = big_file(workdir / "big.py", options.big_functions)
     rows["big"] = measure(f"nnlint {big.stat().st_size / 1e6:.1f} MB file ({options.big_functions} functions)",
                           [*nnlint, str(big), "--no-cache"], workdir, 1)
-    tree = copy_corpus(corpus, workdir / "tree", options.tree_files)
-    run_once([*nnlint, "tree"], workdir)
-    edited = python_files(tree)[0]
+    edited = edit_tree(corpus, workdir / "tree", options.tree_files)
+    run_once([*nnlint, "tree"], workdir)  # fill the cache
 
     def edit() -> None:
         with edited.open("a", encoding="utf-8") as stream:
