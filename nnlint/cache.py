@@ -15,6 +15,11 @@ from nnlint.diagnostic import Diagnostic
 CACHE_DIR = ".nnlint_cache"
 
 
+def _key(path: Path) -> str:
+    """The absolute path, by string: no resolve() (several system calls per file on every warm run)."""
+    return os.path.abspath(path)
+
+
 def content_hash(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
@@ -34,7 +39,7 @@ class Cache:
 
     def get(self, path: Path, data_hash: str | None = None) -> list[Diagnostic] | None:
         """Cached diagnostics if the file is unchanged: same size and mtime, or same content hash."""
-        entry = self.entries.get(str(path.resolve()))
+        entry = self.entries.get(_key(path))
         if entry is None:
             return None
         try:
@@ -55,7 +60,7 @@ class Cache:
         return dict(entry.get("dependencies", {})) if entry else {}
 
     def hash_of(self, path: Path) -> str | None:
-        entry = self.entries.get(str(path.resolve()))
+        entry = self.entries.get(_key(path))
         hashed = entry.get("hash") if isinstance(entry, dict) else None
         return hashed if isinstance(hashed, str) else None
 
@@ -64,7 +69,7 @@ class Cache:
             status = path.stat()
         except OSError:
             return
-        self.entries[str(path.resolve())] = {
+        self.entries[_key(path)] = {
             "mtime": status.st_mtime_ns,
             "size": status.st_size,
             "hash": data_hash,

@@ -118,14 +118,16 @@ def _walk(top: Path, settings: Settings, exclude: pathspec.PathSpec) -> Iterator
     excluded = _Excluder(top, settings.root, exclude)
     for directory, dirnames, filenames in os.walk(top):
         here = Path(directory)
+        # resolved once per directory: links below it are never followed, so its entries need no resolve()
+        resolved_here = here.resolve() if settings.respect_gitignore else here
         if settings.respect_gitignore and here != top:
-            gitignores.enter(here.resolve())
+            gitignores.enter(resolved_here)
         dirnames[:] = sorted(
             name
             for name in dirnames
             if not os.path.islink(here / name)  # never followed (os.walk's default): no loops, no escapes
             and not excluded(here / name, True)
-            and not (settings.respect_gitignore and gitignores.ignored((here / name).resolve(), True))
+            and not (settings.respect_gitignore and gitignores.ignored(resolved_here / name, True))
         )
         for name in sorted(filenames):
             if not name.endswith((".py", ".ipynb")):  # Python files and Jupyter notebooks
@@ -133,7 +135,7 @@ def _walk(top: Path, settings: Settings, exclude: pathspec.PathSpec) -> Iterator
             path = here / name
             if excluded(path, False):
                 continue
-            if settings.respect_gitignore and gitignores.ignored(path.resolve(), False):
+            if settings.respect_gitignore and gitignores.ignored(resolved_here / name, False):
                 continue
             if not _is_regular_or_broken(path):
                 continue

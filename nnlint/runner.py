@@ -247,6 +247,11 @@ def _lint_all(pending, fix, on_file_done, project):
         return
     from concurrent.futures import ProcessPoolExecutor  # only for large runs: multiprocessing is slow to import
 
+    import nnlint.engine  # noqa: F401 - loaded once here, so forked workers inherit libcst and the rules
+    import nnlint.fix  # noqa: F401
+    from nnlint.rules import static_rules
+
+    static_rules()
     workers = os.cpu_count() or 1
     with ProcessPoolExecutor(max_workers=workers) as pool:
         chunk = max(1, len(pending) // (workers * 8))
