@@ -8,6 +8,7 @@ asks for gradients, or, anywhere, on an input whose name says it is held-out dat
 from __future__ import annotations
 
 import re
+import weakref
 
 import libcst as cst
 
@@ -25,15 +26,21 @@ _WANTS_GRAD = frozenset({"grad", "requires_grad_", "enable_grad", "set_grad_enab
 
 def loopless_evaluations(facts: Facts) -> list[cst.Call]:
     """The first evaluating model call of each function (or of the module's top level) outside any loop."""
-    loops = training_loops(facts)
+    if facts not in _CACHE:
+        _CACHE[facts] = _find(facts)
+    return _CACHE[facts]
+
+
+_CACHE: weakref.WeakKeyDictionary[Facts, list[cst.Call]] = weakref.WeakKeyDictionary()
+
+
+def _find(facts: Facts) -> list[cst.Call]:
     found: dict[cst.CSTNode, cst.Call] = {}
     for node in facts.nodes():
-        if not isinstance(node, cst.Call) or loops.loop_of(node) is not None:
+        # `model(x)`, `net(x)`: not `model.eval()`, not a method's `self.model(x)`
+        if type(node) is not cst.Call or type(node.func) is not cst.Name or not MODEL_LIKE.search(node.func.value):
             continue
-        func = node.func  # `model(x)`, `net(x)`: not `model.eval()`, not a method's `self.model(x)`
-        if not isinstance(func, cst.Name) or facts.qualified_name(func) is not None:
-            continue
-        if not MODEL_LIKE.search(func.value):
+        if facts.qualified_name(node.func) is not None or training_loops(facts).loop_of(node) is not None:
             continue
         scope = facts.enclosing_function(node) or facts.module
         if scope in found or not _evaluates(facts, node, scope):

@@ -22,12 +22,16 @@ def assume_torch_names(imports: ImportTable, nodes: list[cst.CSTNode]) -> None:
     missing = {name for name in CONVENTIONAL if name not in imports.aliases}
     if not missing:
         return
-    used: set[str] = set()
+    attribute, name = cst.Attribute, cst.Name
+    used = {
+        node.value.value for node in nodes
+        if type(node) is attribute and type(node.value) is name and node.value.value in missing
+    }
+    if not used:
+        return  # the common case: every short name the file uses is imported
     bound: set[str] = set()
     for node in nodes:
-        if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value in missing:
-            used.add(node.value.value)
-        elif isinstance(node, cst.Param):
+        if isinstance(node, cst.Param):
             bound.add(node.name.value)
         elif isinstance(node, (cst.FunctionDef, cst.ClassDef)):
             bound.add(node.name.value)

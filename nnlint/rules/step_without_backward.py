@@ -46,14 +46,18 @@ class StepWithoutBackward(Rule):
             if steps and not any(e.kind == BACKWARD for e in events):
                 self._report(steps[0].node, function)
 
-    def _step_functions(self) -> list[cst.FunctionDef]:
-        """`def train_step(batch): ...` computing a loss, with no loop of its own, that nothing here calls."""
+    def _step_functions(self) -> list[cst.FunctionDef | cst.Module]:
+        """`def train_step(batch): ...` (or a script's top level) computing a loss, with no loop of its own,
+        that nothing here calls."""
         loops = training_loops(self.facts)
         found = []
         for node in self.facts.nodes():
-            if not isinstance(node, cst.FunctionDef) or loops.calls_to(node):
+            if not isinstance(node, (cst.FunctionDef, cst.Module)):
                 continue
-            if any(self.facts.enclosing_function(loop.node) is node for loop in loops.loops):
+            if isinstance(node, cst.FunctionDef) and loops.calls_to(node):
+                continue
+            owner = None if isinstance(node, cst.Module) else node
+            if any(self.facts.enclosing_function(loop.node) is owner for loop in loops.loops):
                 continue
             calls = loops.calls_within(node)
             names = [dotted(call.func) or "" for call in calls]

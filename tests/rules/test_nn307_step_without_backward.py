@@ -201,3 +201,31 @@ def test_step_only_helpers_and_complete_step_functions_are_clean():
             return loss.item()
     """
     assert findings(source, "NN307") == []
+
+
+def test_module_level_snippet_without_a_loop():
+    source = """
+        import torch.nn as nn
+        import torch.optim as optim
+
+        criterion = nn.CrossEntropyLoss()
+        optimizer = optim.Adam(model.parameters(), lr=1e-3)
+        outputs = model(inputs)
+        loss = criterion(outputs, labels)
+        optimizer.zero_grad()
+        optimizer.step()
+    """
+    assert findings(source, "NN307") == [(10, 1)]
+
+
+def test_module_level_snippet_with_backward_is_clean():
+    source = """
+        import torch.nn as nn
+
+        criterion = nn.CrossEntropyLoss()
+        loss = criterion(model(inputs), labels)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    """
+    assert findings(source, "NN307") == []
