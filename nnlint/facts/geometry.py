@@ -74,22 +74,36 @@ def unmatched_random_geometry(facts: Facts, getitem: cst.FunctionDef) -> list[tu
 
     Two `Compose` pipelines applied to two different items; a random geometric step of one that the other
     does not draw, when the other works on a pixel map (it crops or resizes too) or its item is named as a
-    mask. Two pipelines over the same item are two views of it (contrastive learning), not a pair.
+    mask. Two pipelines over the same item are two views of it (contrastive learning), and a pipeline fed
+    the other's output (`lr = self.lr_tf(hr)` after `hr = self.hr_tf(img)`) is aligned by construction.
     """
-    applied: dict[str, tuple[list[cst.Call], str | None]] = {}
+    applied: dict[str, tuple[list[cst.Call], cst.Call]] = {}
     for call in training_loops(facts).calls_within(getitem):
         name = dotted(call.func)
         if name is None or name in applied or len(call.args) != 1 or call.args[0].keyword or call.args[0].star:
             continue
         steps = pipeline_steps(facts, call.func, call)
         if steps is not None:
-            applied[name] = (steps, dotted(call.args[0].value))
+            applied[name] = (steps, call)
     found = []
-    for image_name, (image_steps, image_item) in applied.items():
-        for target_name, (target_steps, target_item) in applied.items():
-            if target_name != image_name and target_item != image_item:
-                found += [(step, target_name) for step in _unmatched(facts, image_steps, target_steps, target_item)]
+    for image_name, (image_steps, image_call) in applied.items():
+        for target_name, (target_steps, target_call) in applied.items():
+            if target_name == image_name or not _separate_items(facts, image_call, target_call):
+                continue
+            item = dotted(target_call.args[0].value)
+            found += [(step, target_name) for step in _unmatched(facts, image_steps, target_steps, item)]
     return found
+
+
+def _separate_items(facts: Facts, first: cst.Call, second: cst.Call) -> bool:
+    """Whether two pipeline calls transform two different items, neither fed the other's output."""
+    items = [first.args[0].value, second.args[0].value]
+    if facts.module.code_for_node(items[0]) == facts.module.code_for_node(items[1]):
+        return False
+    for call, item in ((first, items[1]), (second, items[0])):
+        if item is call or any(value is call for value in facts.assigned_values(item, item)):
+            return False
+    return True
 
 
 def unmatched_target_transform(facts: Facts, call: cst.Call) -> list[tuple[cst.Call, str]]:

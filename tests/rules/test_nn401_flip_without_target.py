@@ -282,3 +282,39 @@ def test_two_random_views_of_the_same_image_are_not_an_image_and_its_mask():
                 return self.weak(image), self.strong(image)
     """
     assert findings(source, "NN401") == []
+
+
+def test_super_resolution_pair_whose_low_resolution_pipeline_reads_the_cropped_output_is_clean():
+    source = """
+        from PIL import Image
+        from torchvision.transforms import CenterCrop, Compose, RandomCrop, Resize, ToPILImage, ToTensor
+
+        class TrainDatasetFromFolder:
+            def __init__(self, files, crop_size, upscale_factor):
+                self.files = files
+                self.hr_transform = Compose([RandomCrop(crop_size), ToTensor()])
+                self.lr_transform = Compose([ToPILImage(), Resize(crop_size // upscale_factor), ToTensor()])
+
+            def __getitem__(self, index):
+                hr_image = self.hr_transform(Image.open(self.files[index]))
+                lr_image = self.lr_transform(hr_image)
+                return lr_image, hr_image
+    """
+    assert findings(source, "NN401") == []
+
+
+def test_image_and_mask_opened_inline_are_still_two_items():
+    source = """
+        from PIL import Image
+        import torchvision.transforms as T
+
+        class Segmentation:
+            def __init__(self, images, masks):
+                self.images, self.masks = images, masks
+                self.transform = T.Compose([T.Resize(256), T.RandomHorizontalFlip(), T.ToTensor()])
+                self.target_transform = T.Compose([T.Resize(256), T.PILToTensor()])
+
+            def __getitem__(self, i):
+                return self.transform(Image.open(self.images[i])), self.target_transform(Image.open(self.masks[i]))
+    """
+    assert findings(source, "NN401") == [(8, 52)]
