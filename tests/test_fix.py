@@ -84,7 +84,7 @@ def test_a_fix_that_would_not_parse_is_not_written(monkeypatch):
     selection = Selection(frozenset({"NN101"}))
     broken = Fix("unsafe", "break it", (Edit("x.view(", Location(6, 12), Location(6, 30)),))
 
-    def lint_with_a_broken_fix(path, source, selection):
+    def lint_with_a_broken_fix(path, source, selection, project=None):
         return [replace(d, fix=broken) for d in lint_source(path, source, selection)]
 
     monkeypatch.setattr(fix_module, "lint_source", lint_with_a_broken_fix)
