@@ -198,8 +198,9 @@ class ProjectIndex:
             return self.expand(symbol.summary.constants[symbol.name], symbol.path, used, depth + 1)
         return None
 
-    def expand(self, value: Value | None, path: Path, used: Used, depth: int = 0) -> Value | None:
-        """Follow the references in a value read from the module at `path`, and say where its parts are."""
+    def expand(self, value: Value | None, path: Path, used: Used, depth: int = 0, here: bool = True) -> Value | None:
+        """Follow the references in a value read from the module at `path`, and say where its parts are
+        (`here` False: leave the places in `path` itself unnamed, for the file being linted)."""
         if value is None or depth > _DEPTH:
             return None
         if value.kind == "call":
@@ -208,8 +209,9 @@ class ProjectIndex:
                 found = found.elements[value.element] if found.kind == "tuple" and value.element < len(found.elements) else None
             return found
         if value.kind == "tuple":
-            return replace(value, elements=tuple(self.expand(e, path, used, depth + 1) for e in value.elements))
-        return locate(value, path)
+            elements = tuple(self.expand(e, path, used, depth + 1, here) for e in value.elements)
+            return replace(value, elements=elements)
+        return locate(value, path) if here else value
 
     def effects(self, reference: str, importer: Path, used: Used, depth: int = 0) -> list[Effect]:
         """What calling the imported function does (backward, steps, clipping, eval mode), callees followed."""

@@ -283,11 +283,13 @@ class Summariser:
         if name is None:
             return None
         bindings = self.facts.bindings(name, at)
-        position = self.facts.order(at)
-        before = [b for b in bindings if self.facts.order(b.statement) < position] or bindings
-        if not before or len({id(b.value) for b in before}) != 1 and len(before) != len(bindings):
+        before = [b for b in bindings if self.facts.order(b.statement) < self.facts.order(at)]
+        if before:
+            nearest = max(before, key=lambda b: self.facts.order(b.statement))
+        elif len(bindings) == 1:  # `self.x` set in __init__, read in a method above it
+            nearest = bindings[0]
+        else:
             return None
-        nearest = max(before, key=lambda b: self.facts.order(b.statement))
         return nearest.value, nearest.index
 
 

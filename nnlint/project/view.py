@@ -13,7 +13,7 @@ from pathlib import Path
 import libcst as cst
 
 from nnlint.facts.imports import dotted
-from nnlint.project.index import ProjectIndex, locate
+from nnlint.project.index import ProjectIndex
 from nnlint.project.summary import Effect, Evaluation, Value
 
 _REENTRY = 3
@@ -113,8 +113,8 @@ class ProjectView:
         if value is None:
             return None
         if self.index is None:
-            return None if _has_reference(value) else locate(value, self.path)
-        return self.index.expand(value, Path(self.path), self.used)
+            return None if _has_reference(value) else value
+        return self.index.expand(value, Path(self.path), self.used, here=False)
 
 
 def _passes_training_state(call: cst.Call) -> bool:

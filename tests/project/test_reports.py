@@ -78,3 +78,11 @@ def test_src_must_be_a_list_of_folders(nnlint, write):
         "nnlint: error: " + result.stderr.strip().split("nnlint: error: ")[1]
     ]
     assert "`src` must be a list of strings" in result.stderr
+
+
+def test_stdin_with_a_filename_reads_the_projects_other_files(nnlint, write):
+    """What editors and pre-commit hooks do: the unsaved text on stdin, the rest of the project on disk."""
+    make(write)
+    result = nnlint("-", "--stdin-filename", "train.py", "--no-cache", "--output-format", "concise", stdin=TRAIN)
+    assert result.code == 1
+    assert "train.py:8:16: NN201" in result.stdout and "models/net.py:8" in result.stdout
