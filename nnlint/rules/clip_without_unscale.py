@@ -22,6 +22,7 @@ class ClipWithoutUnscale(Rule):
     triggers = ("clip_grad",)
 
     def visit_Module(self, node: cst.Module) -> None:
+        reported: set[cst.CSTNode] = set()  # a helper's clip is seen from every loop that calls it
         for loop in training_loops(self.facts).step_regions():
             if not loop.has(SCALER_STEP):
                 continue
