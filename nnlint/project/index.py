@@ -92,7 +92,7 @@ class ProjectIndex:
             return None
         try:
             return ModuleSummary.from_json((self.cache_dir / f"{key}.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):  # absent, or not ours: rebuild it
             return None
 
     def _store(self, key: str, summary: ModuleSummary) -> None:
