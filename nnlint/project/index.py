@@ -92,7 +92,7 @@ class ProjectIndex:
             return None
         try:
             return ModuleSummary.from_json((self.cache_dir / f"{key}.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):  # absent, or not ours: rebuild it
             return None
 
     def _store(self, key: str, summary: ModuleSummary) -> None:
@@ -160,7 +160,8 @@ class ProjectIndex:
         return None
 
     def _member(self, path, module, summary, name, used, depth) -> Symbol | None:
-        for kind, table in (("function", summary.functions), ("class", summary.classes), ("constant", summary.constants)):
+        tables = (("function", summary.functions), ("class", summary.classes), ("constant", summary.constants))
+        for kind, table in tables:
             if name in table:
                 return Symbol(path, summary, kind, name)
         if name in summary.imports:  # a re-export: `from .net import SmallNet` in models/__init__.py
@@ -205,8 +206,9 @@ class ProjectIndex:
             return None
         if value.kind == "call":
             found = self.value(value.detail, path, used, True, value.elements, depth + 1)
-            if found is not None and value.element >= 0:
-                found = found.elements[value.element] if found.kind == "tuple" and value.element < len(found.elements) else None
+            if found is not None and value.element >= 0:  # `optimizer, scheduler = make_optimizer(model)`
+                elements = found.elements if found.kind == "tuple" else ()
+                found = elements[value.element] if value.element < len(elements) else None
             return found
         if value.kind == "tuple":
             elements = tuple(self.expand(e, path, used, depth + 1, here) for e in value.elements)

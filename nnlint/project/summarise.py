@@ -36,6 +36,7 @@ _SCALERS = ("GradScaler", "ShardedGradScaler")
 _COMPOSE = frozenset({"Compose", "Sequential"})
 _TRANSFORM_LIBRARIES = ("torchvision.transforms.", "albumentations.", "kornia.augmentation.")
 _DEPTH = 6
+_MOVES = ("to", "cuda", "cpu")  # `Net().to(device)` is still a `Net`
 # What a model's output may already have been through that a loss in another file must know about.
 _SQUASHING = frozenset({"softmax", "log_softmax", "sigmoid"})
 
@@ -354,7 +355,7 @@ def _element(value: Value | None, index: int | None) -> Value | None:
 
 def _unmoved(call: cst.Call) -> cst.Call:
     func = call.func
-    while isinstance(func, cst.Attribute) and func.attr.value in ("to", "cuda", "cpu") and isinstance(func.value, cst.Call):
+    while isinstance(func, cst.Attribute) and func.attr.value in _MOVES and isinstance(func.value, cst.Call):
         call, func = func.value, func.value.func
     return call
 

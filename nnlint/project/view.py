@@ -16,9 +16,10 @@ from nnlint.facts.imports import dotted
 from nnlint.project.index import ProjectIndex
 from nnlint.project.summary import Effect, Evaluation, Value
 
-_REENTRY = 3
+_REENTRY = 3  # a question asked while answering another: followed this many levels, then "unknown"
+_MOVES = ("to", "cuda", "cpu")
 _TRAINING_STATE = re.compile(r"model|net|optim|opt$|scaler|loss|criterion|sched", re.I)
-_TRAINING_WORDS = ("backward", "zero_grad", "clip_grad", "scaler", "optimizer", ".step(")  # a question asked while answering another: followed this many levels, then "unknown"
+_TRAINING_WORDS = ("backward", "zero_grad", "clip_grad", "scaler", "optimizer", ".step(")
 
 
 class ProjectView:
@@ -130,7 +131,7 @@ def _passes_training_state(call: cst.Call) -> bool:
 def _unmoved(call: cst.Call) -> cst.Call:
     """`Net().to(device)` -> `Net()`."""
     func = call.func
-    while isinstance(func, cst.Attribute) and func.attr.value in ("to", "cuda", "cpu") and isinstance(func.value, cst.Call):
+    while isinstance(func, cst.Attribute) and func.attr.value in _MOVES and isinstance(func.value, cst.Call):
         call, func = func.value, func.value.func
     return call
 

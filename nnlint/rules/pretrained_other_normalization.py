@@ -42,7 +42,9 @@ class PretrainedOtherNormalization(Rule):
         loader = self.loaders.only_imagenet_loader()
         if loader is None:
             return
-        where = self.loaders.elsewhere if self.loaders.imagenet[0] == getattr(self.loaders.elsewhere, "label", None) else None
+        where = self.loaders.elsewhere  # the first ImageNet loader is a project function's or class's
+        if where is not None and where.label != loader:
+            where = None
         note = f" (the weights are loaded by {describe(where)})" if where is not None else ""
         for node, mean, std in self.candidates:
             self.report(node, MESSAGE.format(mean=mean, std=std, loader=loader) + note, related=where)

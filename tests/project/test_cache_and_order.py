@@ -110,3 +110,21 @@ def test_the_index_tells_which_documents_depend_on_an_edited_module(tmp_path):
     assert index.update(net, NET.format(head="nn.Identity()")) == {train}
     view = ProjectView(train, index)
     assert lint_source(train, (tmp_path / "train.py").read_text(), Selection(settings.enabled_codes()), view) == []
+
+
+def test_a_damaged_summary_cache_is_rebuilt_not_trusted(tmp_path):
+    from nnlint.project import spec
+
+    write_project(tmp_path, {"models/__init__.py": "", "models/net.py": NET.format(head="nn.Softmax(1)"),
+                             "train.py": TRAIN})
+    lint(tmp_path, use_cache=True)
+    cache = tmp_path / ".nnlint_cache"
+    summaries = list(cache.glob("summaries-*/*.json"))
+    assert summaries
+    for number, stored in enumerate(summaries):
+        stored.write_text(["1", "[1, 2", "[]", "{}"][number % 4], encoding="utf-8")
+    for findings in cache.glob("*.json"):
+        findings.unlink()  # train.py must be linted again, from the damaged summaries
+    spec._INDEXES.clear()  # as in a new process
+    found = lint(tmp_path, use_cache=True)
+    assert [(file, code) for file, _, code, _ in found] == [("train.py", "NN201")]
