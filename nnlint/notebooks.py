@@ -362,6 +362,16 @@ def _restore_ipython(cell: Cell, python_lines: list[str]) -> list[str] | None:
     if not cell.blanked:
         return python_lines
     before, _ = blank_ipython(list(cell.lines))
+    if len(before) == len(python_lines):  # lines edited in place: match them by row, not by content (blank
+        out = []                           # lines are alike, and a diff could pair the wrong ones)
+        for number, (was, now) in enumerate(zip(before, python_lines)):
+            if was == now:
+                out.append(cell.lines[number])
+            elif number in cell.blanked:
+                return None
+            else:
+                out.append(now)
+        return out
     out: list[str] = []
     matcher = difflib.SequenceMatcher(None, before, python_lines, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():

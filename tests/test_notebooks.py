@@ -8,7 +8,7 @@ from pathlib import Path
 import jsonschema
 import nbformat
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
@@ -260,6 +260,7 @@ def test_arbitrary_bytes_are_a_notebook_error_or_a_notebook(data):
 
 @settings(max_examples=150, deadline=None)
 @given(cells=st.lists(_CELL, min_size=1, max_size=5), indent=st.sampled_from([None, 1, 2, "\t"]))
+@example(cells=[{"cell_type": "code", "source": "\n?"}], indent=None)  # a blank line beside a blanked `?`
 def test_an_edit_lands_in_its_cell_and_nowhere_else(cells, indent):
     document = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": cells}
     text = json.dumps(document, indent=indent)
