@@ -338,7 +338,7 @@ def test_importing_the_command_does_not_import_torch():
 
 def test_example_training_script_through_the_nnlint_command():
     out = subprocess.run([sys.executable, "-m", "nnlint", "run", "examples/train.py", "--max-steps", "3",
-                          "--output-format", "json"], capture_output=True, text=True, cwd=REPO, timeout=120)
+                          "--output-format", "json"], capture_output=True, text=True, cwd=REPO, timeout=300)
     assert out.returncode == 1, out.stderr
     findings = json.loads(out.stdout)
     (mixing,) = [f for f in findings if f["code"] == "NN901"]
