@@ -69,4 +69,9 @@ def test_the_installed_torch_sources_lint_without_crashing():
     import torch
 
     findings = _lint_tree(Path(torch.__file__).parent)
-    assert not [f for f in findings if f["code"] in ("NN001", "NN002")]
+    unparsable = {Path(f["filename"]).name for f in findings if f["code"] in ("NN001", "NN002")}
+    # torch keeps modules written for newer Pythons (py312_intrinsics.py: `type` statements) that it imports
+    # only there; Python's compiler rightly rejects them on this one. Nothing else may fail to parse.
+    later = tuple(f"py3{minor}" for minor in range(sys.version_info.minor + 1, 20))
+    newer = {name for name in unparsable if name.startswith(later)}
+    assert unparsable == newer, unparsable
