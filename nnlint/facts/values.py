@@ -157,19 +157,11 @@ def _tuple_element_output(facts: Facts, call: cst.Call, index: int, depth: int) 
         return None  # a single tensor; unpacking splits it along dim 0
     model = _model_class(facts, call.func, call) if not _is_self_call(call) else facts.enclosing_class(call)
     forward = forward_of(model) if model is not None else None
-    if forward is None:
+    elements = _tuple_elements(forward, index) if forward is not None else None
+    if elements is None:
         return None
-    returns = _Returns()
-    forward.body.visit(returns)
-    found = []
-    for node in returns.found:
-        if not isinstance(node.value, cst.Tuple) or index >= len(node.value.elements):
-            return None
-        element = node.value.elements[index]
-        if isinstance(element, cst.StarredElement):
-            return None
-        found.append(origin(facts, element.value, node, depth + 1))
-    if not found or None in found or len({o.kind for o in found}) != 1:
+    found = [origin(facts, element, node, depth + 1) for element, node in elements]
+    if None in found or len({o.kind for o in found}) != 1:
         return None
     return _through(found[-1])
 
@@ -189,8 +181,12 @@ def returned_elements(facts: Facts, call: cst.Call, index: int) -> list[tuple[cs
     if function is None:
         model = facts.enclosing_class(call) if _is_self_call(call) else _model_class(facts, call.func, call)
         function = forward_of(model) if model is not None else None
-    if function is None:
-        return None
+    return _tuple_elements(function, index) if function is not None else None
+
+
+def _tuple_elements(function: cst.FunctionDef, index: int) -> list[tuple[cst.BaseExpression, cst.Return]] | None:
+    """Element `index` of every tuple `function` returns, with its `return`; None unless every `return` is
+    a tuple that long (a starred element counts as unknown)."""
     returns = _Returns()
     function.body.visit(returns)
     found = []
