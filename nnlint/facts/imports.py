@@ -49,13 +49,7 @@ class ImportTable:
         module = dotted(node.module)
         if module is None:
             return
-        for alias in node.names:
-            name = dotted(alias.name)
-            if name is None:
-                continue
-            local = name
-            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                local = alias.asname.name.value
+        for local, name in _imported_names(node):
             self.aliases[local] = f"{module}.{name}"
 
     def _add_project_import(self, node: cst.ImportFrom) -> None:
@@ -68,13 +62,7 @@ class ImportTable:
             return
         if not node.relative:
             return
-        for alias in node.names:
-            name = dotted(alias.name)
-            if name is None:
-                continue
-            local = name
-            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                local = alias.asname.name.value
+        for local, name in _imported_names(node):
             self.relative[local] = f"{base}.{name}" if module else f"{base}{name}"
 
     def qualify(self, expr: cst.BaseExpression) -> str | None:
@@ -92,3 +80,17 @@ class ImportTable:
         if not rest and head in _BUILTINS:
             return f"builtins.{head}"
         return None
+
+
+def _imported_names(node: cst.ImportFrom) -> list[tuple[str, str]]:
+    """(the name bound here, the imported name) for each name of `from m import a as b, c`."""
+    found = []
+    for alias in node.names:
+        name = dotted(alias.name)
+        if name is None:
+            continue
+        local = name
+        if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+            local = alias.asname.name.value
+        found.append((local, name))
+    return found

@@ -141,9 +141,7 @@ def _returned_layer(facts: Facts, call: cst.Call) -> cst.Call | None:
     function = _module_functions(facts).get(call.func.value)
     if function is None:
         return None
-    returns = _Returns()
-    function.body.visit(returns)
-    values = [node.value for node in returns.found]
+    values = [node.value for node in returns_of(function)]
     if not values or any(nn_class(facts, value) is None for value in values):
         return None
     return values[-1] if len({nn_class(facts, value) for value in values}) == 1 else None
@@ -162,8 +160,14 @@ def _module_functions(facts: Facts) -> dict[str, cst.FunctionDef]:
     return _FUNCTIONS[facts]
 
 
-class _Returns(cst.CSTVisitor):
+def returns_of(function: cst.FunctionDef) -> list[cst.Return]:
     """The `return` statements of one function body, not of functions or lambdas inside it."""
+    returns = _Returns()
+    function.body.visit(returns)
+    return returns.found
+
+
+class _Returns(cst.CSTVisitor):
 
     def __init__(self) -> None:
         super().__init__()

@@ -19,7 +19,7 @@ from nnlint.facts.imports import dotted
 from nnlint.facts.losses import is_criterion_name
 from nnlint.facts.loops import training_loops
 from nnlint.facts.modules import (
-    forward_of, latest_binding, latest_value, layer_class, layer_constructor, module_classes, nn_class,
+    forward_of, latest_binding, latest_value, layer_class, layer_constructor, module_classes, nn_class, returns_of,
     sequential_layers,
 )
 
@@ -187,10 +187,9 @@ def returned_elements(facts: Facts, call: cst.Call, index: int) -> list[tuple[cs
 def _tuple_elements(function: cst.FunctionDef, index: int) -> list[tuple[cst.BaseExpression, cst.Return]] | None:
     """Element `index` of every tuple `function` returns, with its `return`; None unless every `return` is
     a tuple that long (a starred element counts as unknown)."""
-    returns = _Returns()
-    function.body.visit(returns)
+    returns = returns_of(function)
     found = []
-    for node in returns.found:
+    for node in returns:
         if not isinstance(node.value, cst.Tuple) or index >= len(node.value.elements):
             return None
         element = node.value.elements[index]
@@ -279,9 +278,8 @@ def _produced(facts: Facts, source, depth: int) -> list[tuple[cst.BaseExpression
     function = training_loops(facts).resolve(source)
     if function is None:
         return []
-    returns = _Returns()
-    function.body.visit(returns)
-    return [(node.value, node) for node in returns.found if node.value is not None]
+    returns = returns_of(function)
+    return [(node.value, node) for node in returns if node.value is not None]
 
 
 def _is_self_call(call: cst.Call) -> bool:
@@ -403,27 +401,11 @@ def _forward_output(facts: Facts, cls: cst.ClassDef, depth: int) -> Origin | Non
     forward = forward_of(cls)
     if forward is None or depth > _MAX_DEPTH:
         return None
-    returns = _Returns()
-    forward.body.visit(returns)
-    found = [origin(facts, node.value, node, depth + 1) for node in returns.found if node.value is not None]
+    returns = returns_of(forward)
+    found = [origin(facts, node.value, node, depth + 1) for node in returns if node.value is not None]
     if not found or None in found or len({o.kind for o in found}) != 1:
         return None
     return found[-1]
-
-
-class _Returns(cst.CSTVisitor):
-    def __init__(self) -> None:
-        super().__init__()
-        self.found: list[cst.Return] = []
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        return False
-
-    def visit_Return(self, node: cst.Return) -> None:
-        self.found.append(node)
 
 
 # losses -------------------------------------------------------------------
