@@ -63,3 +63,14 @@ def same_code(module: cst.Module, a: cst.CSTNode, b: cst.CSTNode) -> bool:
 
 def _normal(module: cst.Module, node: cst.CSTNode) -> str:
     return "".join(module.code_for_node(node).split())
+
+
+_MOVES = ("to", "cuda", "cpu")  # `Net().to(device)` is still a `Net`
+
+
+def unmoved(call: cst.Call) -> cst.Call:
+    """`Net().to(device)` -> `Net()`: the call a chain of device moves starts from."""
+    func = call.func
+    while isinstance(func, cst.Attribute) and func.attr.value in _MOVES and isinstance(func.value, cst.Call):
+        call, func = func.value, func.value.func
+    return call

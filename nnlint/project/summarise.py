@@ -22,7 +22,7 @@ from nnlint.facts.modules import layer_class, layer_constructor, module_classes,
 from nnlint.facts.normalization import normalize_statistics
 from nnlint.facts.pretrained import PretrainedLoaders
 from nnlint.facts.schedulers import epoch_based
-from nnlint.facts.calls import number, string
+from nnlint.facts.calls import number, string, unmoved
 from nnlint.project.summary import (
     ClassSummary, Effect, Evaluation, FunctionSummary, ModuleSummary, Return, Value, Where,
 )
@@ -36,7 +36,6 @@ _SCALERS = ("GradScaler", "ShardedGradScaler")
 _COMPOSE = frozenset({"Compose", "Sequential"})
 _TRANSFORM_LIBRARIES = ("torchvision.transforms.", "albumentations.", "kornia.augmentation.")
 _DEPTH = 6
-_MOVES = ("to", "cuda", "cpu")  # `Net().to(device)` is still a `Net`
 # What a model's output may already have been through that a loss in another file must know about.
 _SQUASHING = frozenset({"softmax", "log_softmax", "sigmoid"})
 
@@ -251,20 +250,20 @@ class Summariser:
             label = loaders.imagenet[0] if loaders.imagenet else ""
             where = self.where(call, label) if loaders.imagenet else None
             return Value("model", label, pretrained="imagenet" if loaders.imagenet else "other", loaded=where)
-        unmoved = _unmoved(call)
-        name = dotted(unmoved.func)
+        built = unmoved(call)
+        name = dotted(built.func)
         classes = module_classes(facts)
         if name in classes and qualified == "":
             summary = self.class_summary(classes[name])
             return Value("model", name, output=summary.output, pretrained=summary.pretrained,
                          where=summary.output_where, loaded=summary.pretrained_where)
-        function = self.top_functions().get(name or "") if isinstance(unmoved.func, cst.Name) else None
+        function = self.top_functions().get(name or "") if isinstance(built.func, cst.Name) else None
         if function is not None and qualified == "":
             summary = self.function(function)
             return choose_return(summary, call) if summary is not None else None
         if is_loss(facts, call, at):
             return Value("loss_tensor")
-        reference = self.reference(unmoved.func)
+        reference = self.reference(built.func)
         if reference is not None:
             return Value("call", reference, elements=_literal_arguments(call))
         return None
@@ -351,13 +350,6 @@ def _element(value: Value | None, index: int | None) -> Value | None:
     if value.kind == "call":  # resolved by the index: remember which element is wanted
         return Value("call", value.detail, elements=value.elements, element=index)
     return None
-
-
-def _unmoved(call: cst.Call) -> cst.Call:
-    func = call.func
-    while isinstance(func, cst.Attribute) and func.attr.value in _MOVES and isinstance(func.value, cst.Call):
-        call, func = func.value, func.value.func
-    return call
 
 
 def _calls_inside(node: cst.CSTNode):

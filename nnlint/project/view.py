@@ -12,12 +12,12 @@ from pathlib import Path
 
 import libcst as cst
 
+from nnlint.facts.calls import unmoved
 from nnlint.facts.imports import dotted
 from nnlint.project.index import ProjectIndex
 from nnlint.project.summary import Effect, Evaluation, Value
 
 _REENTRY = 3  # a question asked while answering another: followed this many levels, then "unknown"
-_MOVES = ("to", "cuda", "cpu")
 _TRAINING_STATE = re.compile(r"model|net|optim|opt$|scaler|loss|criterion|sched", re.I)
 _TRAINING_WORDS = ("backward", "zero_grad", "clip_grad", "scaler", "optimizer", ".step(")
 
@@ -94,14 +94,14 @@ class ProjectView:
         """A call of a project function or class, an imported name, or a name bound to such a call: the
         cheap test that keeps every other expression from costing a summary."""
         if isinstance(expr, cst.Call):
-            return self.is_project_callee(_unmoved(expr).func)
+            return self.is_project_callee(unmoved(expr).func)
         name = dotted(expr)
         if name is None:
             return False
         if self.index is not None and self._summariser.reference(expr) is not None:
             return True
         return any(
-            isinstance(b.value, cst.Call) and self.is_project_callee(_unmoved(b.value).func)
+            isinstance(b.value, cst.Call) and self.is_project_callee(unmoved(b.value).func)
             for b in self._facts.bindings(name, at)
         )
 
@@ -126,14 +126,6 @@ def _passes_training_state(call: cst.Call) -> bool:
         if name is not None and _TRAINING_STATE.search(name.rsplit(".", 1)[-1]):
             return True
     return False
-
-
-def _unmoved(call: cst.Call) -> cst.Call:
-    """`Net().to(device)` -> `Net()`."""
-    func = call.func
-    while isinstance(func, cst.Attribute) and func.attr.value in _MOVES and isinstance(func.value, cst.Call):
-        call, func = func.value, func.value.func
-    return call
 
 
 def _has_reference(value: Value | None) -> bool:
