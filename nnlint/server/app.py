@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 
 from lsprotocol import types
@@ -15,6 +16,7 @@ from nnlint.server import notebook_sync
 from nnlint.server.linting import Linter, LintResult, Snapshot
 from nnlint.server.pool import LintPool, WorkerCrashed
 from nnlint.server.positions import Positions
+from nnlint.server.project_sync import ProjectSync, module_path
 from nnlint.server.settings import (
     CONFIG_NAMES, ClientSettings, ConfigFiles, DocumentSettings, describe, resolve,
 )
@@ -36,8 +38,9 @@ class NnlintServer(LanguageServer):
         self.python_documents: set[str] = set()
         self.notebooks: set[str] = set()
         self._reported_config_errors: set[str] = set()
+        self.project = ProjectSync()
         self.linter = Linter(self.pool, self.snapshot, self.document_settings, self.positions_for,
-                             self.publish, self.log, self.publish_notebook)
+                             self.publish, self.log, self.publish_notebook, self.buffers, self.project)
 
     # -- documents ------------------------------------------------------------------------------------
     def snapshot(self, uri: str) -> Snapshot | None:
@@ -48,6 +51,19 @@ class NnlintServer(LanguageServer):
         document = self.workspace.get_text_document(uri)
         path = (to_fs_path(uri) if uri.startswith("file:") else None) or "untitled.py"
         return Snapshot(uri, path, document.version, document.source)
+
+    def buffers(self, roots: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+        """The open Python documents under `roots`, as (resolved path, unsaved text): they stand in for their
+        files when other documents ask what a module holds."""
+        found = []
+        for uri in self.python_documents:
+            path = to_fs_path(uri) if uri.startswith("file:") else None
+            if path is None or uri not in self.workspace.text_documents:
+                continue
+            path = module_path(path)
+            if any(path.startswith(root.rstrip(os.sep) + os.sep) for root in roots):
+                found.append((path, self.workspace.get_text_document(uri).source))
+        return tuple(sorted(found))
 
     def notebook_snapshot(self, uri: str) -> Snapshot | None:
         view = notebook_sync.NotebookView.of(self.workspace, uri)
@@ -140,14 +156,40 @@ class NnlintServer(LanguageServer):
         for uri in [*self.python_documents, *self.notebooks]:
             self.linter.schedule(uri, delay=0)
 
+    # -- the project: other documents' findings that use a module's summary -------------------------------
+    def module_buffer_changed(self, uri: str) -> None:
+        path = to_fs_path(uri) if uri.startswith("file:") else None
+        if path:
+            self.project.buffer_changed(path)
+
+    def module_buffer_closed(self, uri: str) -> None:
+        """The file on disk stands for the module again: documents that used the buffer's summary re-lint."""
+        self.project.closed(uri)
+        path = to_fs_path(uri) if uri.startswith("file:") else None
+        for dependant in self.project.file_changed(path) if path else []:
+            self.linter.schedule(dependant)
+
+    def modules_changed_on_disk(self, changes: list[tuple[Path, types.FileChangeType]]) -> None:
+        """Files changed by another program (a git checkout): re-lint the open documents that used them. An
+        open document's buffer stands for its file, so a change to that file on disk changes nothing."""
+        open_paths = {module_path(p) for uri in self.python_documents if (p := to_fs_path(uri))}
+        if any(kind != types.FileChangeType.Changed for _, kind in changes):
+            self.project.files_appeared_or_vanished()  # imports may resolve to other files now
+            self.relint_all()
+        for path, _ in changes:
+            if module_path(str(path)) not in open_paths:
+                for dependant in self.project.file_changed(str(path)):
+                    self.linter.schedule(dependant)
+
     async def register_watchers(self) -> None:
         capabilities = self.client_capabilities.workspace
         watched = capabilities.did_change_watched_files if capabilities else None
         if watched is None or not watched.dynamic_registration:
             return  # such clients (Neovim 0.7) report config edits through didSave of the open file instead
         watchers = [types.FileSystemWatcher(glob_pattern=f"**/{name}") for name in CONFIG_NAMES]
+        watchers.append(types.FileSystemWatcher(glob_pattern="**/*.py"))  # modules the open documents import
         registration = types.Registration(
-            id="nnlint-config-files",
+            id="nnlint-watched-files",
             method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
             register_options=types.DidChangeWatchedFilesRegistrationOptions(watchers=watchers),
         )

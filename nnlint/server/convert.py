@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from lsprotocol import types
+import os
 
-from nnlint.diagnostic import Diagnostic, Fix
+from lsprotocol import types
+from pygls.uris import from_fs_path
+
+from nnlint.diagnostic import Diagnostic, Fix, Related
 from nnlint.rules.engine_codes import ENGINE_CODES
 from nnlint.server.positions import Positions
 
@@ -12,7 +15,8 @@ SOURCE = "nnlint"
 _ERRORS = {info.code for info in ENGINE_CODES}  # the file could not be linted at all
 
 
-def lsp_diagnostic(diagnostic: Diagnostic, positions: Positions) -> types.Diagnostic:
+def lsp_diagnostic(diagnostic: Diagnostic, positions: Positions, uri: str | None = None) -> types.Diagnostic:
+    """`uri`: the linted document's, for related places inside it (an untitled buffer has no file)."""
     return types.Diagnostic(
         range=positions.range(diagnostic.location, diagnostic.end_location),
         message=diagnostic.message,
@@ -20,6 +24,24 @@ def lsp_diagnostic(diagnostic: Diagnostic, positions: Positions) -> types.Diagno
         code=diagnostic.code,
         code_description=types.CodeDescription(href=diagnostic.url) if diagnostic.url else None,
         source=SOURCE,
+        related_information=[related_information(diagnostic, r, positions, uri) for r in diagnostic.related] or None,
+    )
+
+
+def related_information(diagnostic: Diagnostic, related: Related, positions: Positions, uri: str | None):
+    """The other place a finding involves (the model's softmax in models/net.py), as a link the editor shows.
+
+    A place in the linted document is converted with its text; one in another file keeps nnlint's column
+    (exact for ASCII lines, which the places summaries name are in practice)."""
+    if os.path.abspath(related.filename) == os.path.abspath(diagnostic.filename):
+        position = positions.position(related.location)
+        where = uri or from_fs_path(related.filename)
+    else:
+        position = types.Position(line=related.location.row - 1, character=related.location.column - 1)
+        where = from_fs_path(related.filename)
+    return types.DiagnosticRelatedInformation(
+        location=types.Location(uri=where, range=types.Range(start=position, end=position)),
+        message=related.message,
     )
 
 

@@ -42,11 +42,13 @@ def build_server() -> NnlintServer:
     def did_open(ls: NnlintServer, params: types.DidOpenTextDocumentParams) -> None:
         if is_python(params.text_document):
             ls.python_documents.add(params.text_document.uri)
+            ls.module_buffer_changed(params.text_document.uri)
             ls.linter.schedule(params.text_document.uri, delay=0)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: NnlintServer, params: types.DidChangeTextDocumentParams) -> None:
         if params.text_document.uri in ls.python_documents:
+            ls.module_buffer_changed(params.text_document.uri)
             ls.linter.schedule(params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
@@ -64,6 +66,7 @@ def build_server() -> NnlintServer:
         if uri in ls.python_documents:
             ls.python_documents.discard(uri)
             ls.linter.close(uri)
+            ls.module_buffer_closed(uri)
 
     @server.feature(types.NOTEBOOK_DOCUMENT_DID_OPEN)
     def notebook_did_open(ls: NnlintServer, params: types.DidOpenNotebookDocumentParams) -> None:
@@ -95,12 +98,14 @@ def build_server() -> NnlintServer:
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     def did_change_watched_files(ls: NnlintServer, params: types.DidChangeWatchedFilesParams) -> None:
-        for change in params.changes:
-            path = to_fs_path(change.uri)
-            if path and is_config_file(Path(path)):
-                ls.config_files.forget(Path(path))
-        ls._reported_config_errors.clear()
-        ls.relint_all()
+        changes = [(Path(path), change.type) for change in params.changes if (path := to_fs_path(change.uri))]
+        configs = [path for path, _ in changes if is_config_file(path)]
+        for path in configs:
+            ls.config_files.forget(path)
+        if configs:
+            ls._reported_config_errors.clear()
+            ls.relint_all()
+        ls.modules_changed_on_disk([(path, kind) for path, kind in changes if path.suffix in PYTHON_SUFFIXES])
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     async def did_change_configuration(ls: NnlintServer, params: types.DidChangeConfigurationParams) -> None:

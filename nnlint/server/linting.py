@@ -2,7 +2,8 @@
 
 A burst of changes restarts the short debounce and cancels the run in flight (the worker running it is
 stopped), so only the newest text is linted. A result is stored and published only if the document is
-still at the version that was linted.
+still at the version that was linted, and no module whose summary it used changed meanwhile. When a
+document's own summary changed, the open documents that import it are linted again (`ProjectSync`).
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from nnlint.diagnostic import Diagnostic
 from nnlint.server.convert import lsp_diagnostic
 from nnlint.server.pool import LintPool, WorkerCrashed
 from nnlint.server.positions import Positions
+from nnlint.server.project_sync import ProjectSync
 from nnlint.server.settings import DocumentSettings
 from nnlint.server.worker import LintJob, Outcome
+from nnlint.server.worker_index import ProjectContext
 
 DEBOUNCE_SECONDS = 0.05  # one keystroke's gap: a burst lints once, a pause shows findings at once
 CACHE_SIZE = 128
@@ -59,8 +62,12 @@ class Linter:
         publish: Callable[[str, int | None, list[types.Diagnostic]], None],
         log: Callable[[types.MessageType, str], None],
         publish_notebook: Callable[[Snapshot, list[Diagnostic]], None],
+        buffers: Callable[[tuple[str, ...]], tuple[tuple[str, str], ...]],
+        sync: ProjectSync,
     ) -> None:
         self.publish_notebook = publish_notebook
+        self.buffers = buffers  # the open documents' (resolved path, text) under the given roots
+        self.sync = sync
         self.pool = pool
         self.snapshot = snapshot
         self.settings_for = settings_for
@@ -122,6 +129,7 @@ class Linter:
         if snapshot is None:
             return
         settings = await self.settings_for(uri)
+        started = self.sync.now()
         if not settings.enabled:
             outcome = Outcome()
         else:
@@ -130,22 +138,31 @@ class Linter:
                 return
         if self.snapshot(uri) != snapshot:
             return  # the buffer moved on while this ran: its own lint is scheduled
+        if self.sync.stale(outcome.dependencies, started):
+            self.schedule(uri, delay=0)  # an imported module changed while this ran: lint with its new text
+            return
+        for dependant in self.sync.published(uri, snapshot.path, outcome.dependencies, outcome.digest):
+            self.schedule(dependant, delay=0)
         if snapshot.notebook is not None:
             self.publish_notebook(snapshot, outcome.diagnostics)
             return
         positions = self.positions_for(snapshot.source)
-        published = [lsp_diagnostic(diagnostic, positions) for diagnostic in outcome.diagnostics]
+        published = [lsp_diagnostic(diagnostic, positions, uri) for diagnostic in outcome.diagnostics]
         self.results[uri] = LintResult(snapshot.version, snapshot.source, settings, outcome.diagnostics,
                                        published, positions)
         self.publish(uri, snapshot.version, published)
 
     async def _outcome(self, uri: str, snapshot: Snapshot, settings: DocumentSettings) -> Outcome | None:
         codes = settings.selection.codes
-        key = (snapshot.path, hashlib.blake2b(snapshot.source.encode(), digest_size=16).digest(), codes)
+        project = self._project_context(uri, snapshot, settings)
+        text_hash = hashlib.blake2b(snapshot.source.encode(), digest_size=16).digest()
+        key = (snapshot.path, text_hash, codes, settings.project, self.sync.generation)
         outcome = self._cache.get(key)
+        if outcome is not None and not self._still_valid(outcome, project):
+            outcome = None
         if outcome is None:
             try:
-                outcome = await self.pool.run(LintJob(snapshot.path, snapshot.source, codes), key=uri)
+                outcome = await self.pool.run(LintJob(snapshot.path, snapshot.source, codes, project), key=uri)
             except WorkerCrashed as error:
                 self.log(types.MessageType.Error, f"nnlint: internal error while linting {snapshot.path}: {error}")
                 return None
@@ -161,3 +178,15 @@ class Linter:
                          f"nnlint: rule {code} crashed on {snapshot.path}; its findings are missing, the other "
                          f"rules' are shown. Please report this nnlint bug:\n{trace}")
         return outcome
+
+    def _project_context(self, uri: str, snapshot: Snapshot, settings: DocumentSettings) -> ProjectContext | None:
+        if settings.project is None or snapshot.notebook is not None:
+            return None  # an untitled buffer has no project; a notebook is linted on its own, as by the CLI
+        return ProjectContext(settings.project, self.buffers(settings.project.roots), self.sync.generation,
+                              self.sync.wanted(snapshot.path, uri))
+
+    def _still_valid(self, outcome: Outcome, project: ProjectContext | None) -> bool:
+        """A cached outcome holds while every summary it used reads the same (and it has the digest asked for)."""
+        if project is not None and project.wants_digest and outcome.digest is None:
+            return False
+        return self.sync.current(outcome.dependencies)

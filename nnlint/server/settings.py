@@ -15,6 +15,7 @@ import pathspec
 from nnlint import selectors
 from nnlint.config import ConfigError, Settings, find_config_file, load_settings, with_overrides
 from nnlint.engine import Selection
+from nnlint.project.spec import ProjectSpec
 from nnlint.rules import catalogue
 from nnlint.runner import Selector
 
@@ -88,6 +89,7 @@ class DocumentSettings:
     fixable: frozenset[str]
     unsafe: bool
     config_file: Path | None
+    project: ProjectSpec | None = None  # the roots its imports are resolved in (`src`), as the CLI's
 
 
 class ConfigFiles:
@@ -130,6 +132,7 @@ def resolve(file_settings: Settings, client: ClientSettings, document: Path | No
         fixable=settings.fixable_codes(),
         unsafe=client.fix_unsafe,
         config_file=config_file,
+        project=ProjectSpec.of(file_settings) if document is not None else None,
     )
 
 

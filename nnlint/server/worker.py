@@ -5,13 +5,15 @@ Jobs and results are plain picklable dataclasses.
 
 from __future__ import annotations
 
+import os
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from nnlint.diagnostic import Diagnostic
 from nnlint.engine import Selection, lint_source
 from nnlint.fix import fix_source
 from nnlint.rules import static_rules
+from nnlint.server.worker_index import ProjectContext, own_digest, view_for
 
 
 @dataclass(frozen=True)
@@ -19,6 +21,7 @@ class LintJob:
     path: str
     source: str
     codes: frozenset[str]
+    project: ProjectContext | None = None  # None: the document's own functions only (an untitled buffer)
 
 
 @dataclass(frozen=True)
@@ -35,25 +38,33 @@ class Outcome:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     crashes: list[tuple[str, str]] = field(default_factory=list)  # (rule code, traceback)
     fixed: str | None = None  # FixAllJob only
+    dependencies: dict[str, str] = field(default_factory=dict)  # summaries the findings used: path -> digest
+    digest: str | None = None  # this document's own summary digest, when the job asked for it
 
 
 def run_job(job: LintJob | FixAllJob) -> Outcome:
     if isinstance(job, LintJob):
-        diagnostics, crashes = lint_isolated(job.path, job.source, job.codes)
-        return Outcome(diagnostics, crashes)
+        if job.project is None:
+            return Outcome(*lint_isolated(job.path, job.source, job.codes))
+        view = view_for(job.path, job.project)
+        diagnostics, crashes = lint_isolated(job.path, job.source, job.codes, view)
+        digest = own_digest(job.path, job.project) if job.project.wants_digest else None
+        return Outcome([_absolute_related(d) for d in diagnostics], crashes, dependencies=view.used, digest=digest)
     _, crashes = lint_isolated(job.path, job.source, job.codes)
     codes = job.codes - {code for code, _ in crashes}  # fix with the rules that work
     fixed, diagnostics, _ = fix_source(job.path, job.source, Selection(codes), job.fixable, job.unsafe)
     return Outcome(diagnostics, crashes, fixed)
 
 
-def lint_isolated(path: str, source: str, codes: frozenset[str]) -> tuple[list[Diagnostic], list[tuple[str, str]]]:
+def lint_isolated(
+    path: str, source: str, codes: frozenset[str], project=None,
+) -> tuple[list[Diagnostic], list[tuple[str, str]]]:
     """Lint with every selected rule; when that raises, halve the selection until the culprits are alone.
 
     A crash costs about 2·log2(rules) extra lints of this one buffer; a clean run costs nothing extra.
     """
     try:
-        return lint_source(path, source, Selection(codes)), []
+        return lint_source(path, source, Selection(codes), project), []
     except Exception:  # noqa: BLE001 - an nnlint bug in one rule must not hide every other finding
         if len(codes) == 1:
             return [], [(next(iter(codes)), traceback.format_exc())]
@@ -61,10 +72,18 @@ def lint_isolated(path: str, source: str, codes: frozenset[str]) -> tuple[list[D
     half = len(ordered) // 2
     diagnostics, crashes = [], []
     for part in (ordered[:half], ordered[half:]):
-        found, crashed = lint_isolated(path, source, frozenset(part))
+        found, crashed = lint_isolated(path, source, frozenset(part), project)
         diagnostics.extend(found)
         crashes.extend(crashed)
     return sorted(set(diagnostics), key=Diagnostic.sort_key), crashes
+
+
+def _absolute_related(diagnostic: Diagnostic) -> Diagnostic:
+    """Other files are named relative to this process's working directory; the client needs them whole."""
+    if not diagnostic.related:
+        return diagnostic
+    related = tuple(replace(r, filename=os.path.abspath(r.filename)) for r in diagnostic.related)
+    return replace(diagnostic, related=related)
 
 
 def serve(connection) -> None:

@@ -1,0 +1,49 @@
+"""A lint worker's project indexes, with the editor's open buffers standing in for their files on disk.
+
+A worker process keeps one `ProjectIndex` per project for its whole life, so a module is summarised once
+and again only when its text changes. Each job carries the text of every open document of its project;
+the index is told only about the buffers that changed since this worker's previous job, and about those
+closed since (their files on disk count again).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from nnlint.project.spec import ProjectSpec
+from nnlint.project.view import ProjectView
+
+
+@dataclass(frozen=True)
+class ProjectContext:
+    """What a lint job needs to answer questions about the modules its document imports."""
+
+    spec: ProjectSpec
+    buffers: tuple[tuple[str, str], ...] = ()  # (resolved path, unsaved text) of the project's open documents
+    generation: int = 0  # bumped by the server when files appear or disappear: imports are searched afresh
+    wants_digest: bool = False  # other open documents use this document's summary: report it
+
+
+_SEEN: dict[ProjectSpec, tuple[int, dict[str, int]]] = {}  # spec -> (generation, path -> hash of its buffer)
+
+
+def view_for(path: str, context: ProjectContext) -> ProjectView:
+    """A view for linting `path`, its project's index brought up to date with the open buffers."""
+    index = context.spec.index()
+    generation, known = _SEEN.get(context.spec, (None, {}))
+    if generation != context.generation:
+        index.finder.forget()
+    now = {buffer: hash(text) for buffer, text in context.buffers}
+    for buffer, text in context.buffers:
+        if known.get(buffer) != now[buffer]:
+            index.update(Path(buffer), text)
+    for closed in known.keys() - now.keys():
+        index.update(Path(closed), None)
+    _SEEN[context.spec] = (context.generation, now)
+    return ProjectView(path, index)
+
+
+def own_digest(path: str, context: ProjectContext) -> str:
+    """The summary digest other modules see for `path` (from its buffer when it is open)."""
+    return context.spec.index().digest(Path(path))
