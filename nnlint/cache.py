@@ -54,10 +54,14 @@ class Cache:
         except (KeyError, TypeError, ValueError, AttributeError):  # a damaged entry is a miss, relinted
             return None
 
-    def dependencies_of(self, path: Path) -> dict[str, str]:
-        """The project summaries (path -> digest) the cached findings were computed from."""
-        entry = self.entries.get(str(path.resolve()))
-        return dict(entry.get("dependencies", {})) if entry else {}
+    def dependencies_of(self, path: Path) -> dict[str, str] | None:
+        """The project summaries (path -> digest) the cached findings were computed from; None when the
+        entry is damaged (its findings are then not trusted either)."""
+        entry = self.entries.get(_key(path))  # the key `put` stored it under (a symlinked path stays as given)
+        if not isinstance(entry, dict):
+            return {}
+        dependencies = entry.get("dependencies", {})
+        return dict(dependencies) if isinstance(dependencies, dict) else None
 
     def hash_of(self, path: Path) -> str | None:
         entry = self.entries.get(_key(path))

@@ -212,7 +212,8 @@ def run(
     pending: list[tuple[str, Selection, str | None]] = []
     for path in files:
         cached = cache.get(path) if cache is not None and fix is None else None
-        if cached is not None and not index.unchanged(cache.dependencies_of(path)):
+        dependencies = cache.dependencies_of(path) if cached is not None else {}
+        if cached is not None and (dependencies is None or not index.unchanged(dependencies)):
             cached = None  # a summary it used changed (an imported model, a helper): lint again
             pending.append((str(path), selector.for_path(str(path)), None))
             continue
@@ -226,10 +227,11 @@ def run(
     for outcome in _lint_all(pending, fix, on_file_done, project):
         if outcome.same_as_cached:
             cached = cache.get(Path(outcome.path), outcome.data_hash) if cache is not None else None
-            if cached is None:  # the entry's hash matched but its findings are damaged: lint it after all
+            dependencies = cache.dependencies_of(Path(outcome.path)) if cached is not None else None
+            if dependencies is None or not index.unchanged(dependencies):
+                # the entry's findings are damaged, or came from a summary that has changed since
                 outcome = lint_file(outcome.path, selector.for_path(outcome.path), fix, None, project)
             else:
-                dependencies = cache.dependencies_of(Path(outcome.path))
                 outcome = FileOutcome(outcome.path, cached, outcome.data_hash, dependencies=dependencies)
         if cache is not None and outcome.data_hash is not None and not outcome.changed and not outcome.crash:
             cache.put(Path(outcome.path), outcome.data_hash, outcome.diagnostics, outcome.dependencies)

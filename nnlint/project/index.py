@@ -24,7 +24,8 @@ _TRIGGERS = (
     "return", "backward", "zero_grad", "step", "clip_grad", "eval", ".train(", "softmax", "sigmoid", "Softmax",
     "Sigmoid", "for ",
 )
-Used = dict  # path -> summary digest
+Used = dict  # path -> summary digest; or a `missing_key` -> "" for a module an import looked for in vain
+MISSING = "missing:"
 
 
 @dataclass(frozen=True)
@@ -128,8 +129,16 @@ class ProjectIndex:
             self._users[dependency].add(linted)
 
     def unchanged(self, used: Used) -> bool:
-        """Whether every summary a cached result used still reads the same."""
-        return all(self.digest(Path(path)) == digest for path, digest in used.items())
+        """Whether every summary a cached result used still reads the same, and every module it looked for
+        in vain is still absent."""
+        for key, digest in used.items():
+            if key.startswith(MISSING):
+                _, module, importer = key.split(":", 2)
+                if self.finder.find(module, Path(importer)) is not None:
+                    return False
+            elif self.digest(Path(key)) != digest:
+                return False
+        return True
 
     # resolution ------------------------------------------------------------------------------------------
     def resolve(self, reference: str, importer: Path, used: Used, depth: int = 0) -> Symbol | None:
@@ -147,7 +156,7 @@ class ProjectIndex:
             return None
         parts = target.split(".")
         for cut in range(len(parts), 0, -1):
-            path = self.finder.find(".".join(parts[:cut]), importer)
+            path = self._find(".".join(parts[:cut]), importer, used)
             if path is None:
                 continue
             summary = self._use(path, used)
@@ -170,10 +179,18 @@ class ProjectIndex:
             found = self.resolve(f"{star}.{name}", path, used, depth + 1)
             if found is not None:
                 return found
-        submodule = self.finder.find(f"{module}.{name}", path) if path.name == "__init__.py" else None
+        submodule = self._find(f"{module}.{name}", path, used) if path.name == "__init__.py" else None
         if submodule is not None:
             return Symbol(submodule, self._use(submodule, used), "module", name)
         return None
+
+    def _find(self, module: str, importer: Path, used: Used) -> Path | None:
+        """The module's file; when there is none, `used` remembers the search, so that findings cached
+        without it are dropped once the file appears."""
+        path = self.finder.find(module, importer)
+        if path is None:
+            used[missing_key(module, importer)] = ""
+        return path
 
     def _use(self, path: Path, used: Used) -> ModuleSummary:
         used[str(path.resolve())] = self.digest(path)
@@ -234,6 +251,11 @@ class ProjectIndex:
             return None
         evaluation = symbol.summary.functions[symbol.name].evaluation
         return replace(evaluation, where=_at(evaluation.where, symbol.path)) if evaluation else None
+
+
+def missing_key(module: str, importer: Path) -> str:
+    """A `used` entry for a module the import in `importer` did not find (where it looks depends on it)."""
+    return f"{MISSING}{module}:{importer.resolve()}"
 
 
 def summarise_bytes(data: bytes, keep_imports: bool) -> ModuleSummary:

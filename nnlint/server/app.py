@@ -173,13 +173,14 @@ class NnlintServer(LanguageServer):
         """Files changed by another program (a git checkout): re-lint the open documents that used them. An
         open document's buffer stands for its file, so a change to that file on disk changes nothing."""
         open_paths = {module_path(p) for uri in self.python_documents if (p := to_fs_path(uri))}
+        dependants = []
         if any(kind != types.FileChangeType.Changed for _, kind in changes):
-            self.project.files_appeared_or_vanished()  # imports may resolve to other files now
-            self.relint_all()
+            dependants += self.project.files_appeared_or_vanished()
         for path, _ in changes:
             if module_path(str(path)) not in open_paths:
-                for dependant in self.project.file_changed(str(path)):
-                    self.linter.schedule(dependant)
+                dependants += self.project.file_changed(str(path))
+        for uri in dict.fromkeys(dependants):
+            self.linter.schedule(uri)
 
     async def register_watchers(self) -> None:
         capabilities = self.client_capabilities.workspace

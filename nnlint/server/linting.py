@@ -156,7 +156,7 @@ class Linter:
         codes = settings.selection.codes
         project = self._project_context(uri, snapshot, settings)
         text_hash = hashlib.blake2b(snapshot.source.encode(), digest_size=16).digest()
-        key = (snapshot.path, text_hash, codes, settings.project, self.sync.generation)
+        key = (snapshot.path, text_hash, codes, settings.project)
         outcome = self._cache.get(key)
         if outcome is not None and not self._still_valid(outcome, project):
             outcome = None

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 
+from nnlint.project.index import MISSING
+
 
 def module_path(path: str) -> str:
     """The name the project index gives a file (resolved, symlinks followed)."""
@@ -20,7 +22,7 @@ class ProjectSync:
     def __init__(self) -> None:
         self.digests: dict[str, str] = {}  # module path -> its summary digest, as a worker last reported it
         self.used: dict[str, dict[str, str]] = {}  # open document uri -> summaries its published findings used
-        self.generation = 0  # files appeared or disappeared: imports resolve anew, cached findings are void
+        self.generation = 0  # files appeared or vanished: the workers search for imported modules afresh
         self._clock = 0
         self._changed_at: dict[str, int] = {}  # module path -> clock of its last change
 
@@ -38,10 +40,16 @@ class ProjectSync:
         self.digests.pop(path, None)
         return self.dependants(path)
 
-    def files_appeared_or_vanished(self) -> None:
-        """An import that found nothing may find a file now, and one that found a file may not."""
+    def files_appeared_or_vanished(self) -> list[str]:
+        """An import that found nothing may find a file now (and one that found a file may find another): the
+        open documents whose findings used an import that found nothing. (Those that used a vanished file
+        are `file_changed`'s.)"""
         self.generation += 1
         self._clock += 1
+        for missing in [key for key in self.digests if key.startswith(MISSING)]:
+            del self.digests[missing]  # cached findings that used the failed search are void
+            self._changed_at[missing] = self._clock
+        return [uri for uri, used in self.used.items() if any(key.startswith(MISSING) for key in used)]
 
     def closed(self, uri: str) -> None:
         self.used.pop(uri, None)

@@ -128,3 +128,51 @@ def test_a_damaged_summary_cache_is_rebuilt_not_trusted(tmp_path):
     spec._INDEXES.clear()  # as in a new process
     found = lint(tmp_path, use_cache=True)
     assert [(file, code) for file, _, code, _ in found] == [("train.py", "NN201")]
+
+
+def test_a_model_file_that_appears_invalidates_the_cached_findings_of_its_importer(tmp_path):
+    write_project(tmp_path, {"models/__init__.py": "", "train.py": TRAIN})
+    assert lint(tmp_path, use_cache=True) == []  # `models.net` does not exist yet: nothing to learn from
+    assert lint(tmp_path, use_cache=True) == []  # warm
+
+    write_project(tmp_path, {"models/net.py": NET.format(head="nn.Softmax(1)")})  # train.py untouched
+    found = lint(tmp_path, use_cache=True)
+    assert [(file, code) for file, _, code, _ in found] == [("train.py", "NN201")]
+
+    (tmp_path / "models/net.py").unlink()  # and gone again
+    assert lint(tmp_path, use_cache=True) == []
+
+
+def test_a_package_that_appears_beside_the_script_is_found_too(tmp_path):
+    """Created where the import looks first (the script's own folder), not only under a root."""
+    write_project(tmp_path, {"pyproject.toml": '[tool.nnlint]\nsrc = ["lib"]\n', "lib/.keep": "",
+                             "experiments/train.py": TRAIN})
+    settings = Settings(select=("ALL",), root=tmp_path.resolve(), src=("lib",))
+    assert lint(tmp_path, use_cache=True, settings=settings) == []
+    write_project(tmp_path, {"experiments/models/__init__.py": "",
+                             "experiments/models/net.py": NET.format(head="nn.Softmax(1)")})
+    found = lint(tmp_path, use_cache=True, settings=settings)
+    assert [(file, code) for file, _, code, _ in found] == [("experiments/train.py", "NN201")]
+
+
+def test_a_project_reached_through_a_symlink_still_notices_the_edited_model(tmp_path):
+    real = tmp_path / "real"
+    write_project(real, {"models/__init__.py": "", "models/net.py": NET.format(head="nn.Softmax(1)"),
+                         "train.py": TRAIN})
+    link = tmp_path / "link"
+    link.symlink_to(real, target_is_directory=True)
+    settings = Settings(select=("ALL",), root=link.absolute())
+    named = str(link / "train.py")  # `nnlint /path/through/link/train.py`
+    assert [code for _, _, code, _ in lint(link, named, use_cache=True, settings=settings)] == ["NN201"]
+    write_project(real, {"models/net.py": NET.format(head="nn.Identity()")})
+    assert lint(link, named, use_cache=True, settings=settings) == []
+
+
+def test_a_touched_importer_still_notices_the_edited_model(tmp_path):
+    """train.py's mtime changes but not its text (a checkout, an editor's save): its cached findings are
+    reused only if the summaries they came from are unchanged too."""
+    write_project(tmp_path, {"models/__init__.py": "", "models/net.py": NET.format(head="nn.Softmax(1)"),
+                             "train.py": TRAIN})
+    assert [code for _, _, code, _ in lint(tmp_path, use_cache=True)] == ["NN201"]
+    write_project(tmp_path, {"models/net.py": NET.format(head="nn.Identity()"), "train.py": TRAIN})
+    assert lint(tmp_path, use_cache=True) == []
