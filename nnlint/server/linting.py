@@ -182,7 +182,7 @@ class Linter:
     def _project_context(self, uri: str, snapshot: Snapshot, settings: DocumentSettings) -> ProjectContext | None:
         if settings.project is None or snapshot.notebook is not None:
             return None  # an untitled buffer has no project; a notebook is linted on its own, as by the CLI
-        return ProjectContext(settings.project, self.buffers(settings.project.roots), self.sync.generation,
+        return ProjectContext(settings.project, self.buffers(settings.project.roots),
                               self.sync.wanted(snapshot.path, uri))
 
     def _still_valid(self, outcome: Outcome, project: ProjectContext | None) -> bool:

@@ -22,7 +22,6 @@ class ProjectSync:
     def __init__(self) -> None:
         self.digests: dict[str, str] = {}  # module path -> its summary digest, as a worker last reported it
         self.used: dict[str, dict[str, str]] = {}  # open document uri -> summaries its published findings used
-        self.generation = 0  # files appeared or vanished: the workers search for imported modules afresh
         self._clock = 0
         self._changed_at: dict[str, int] = {}  # module path -> clock of its last change
 
@@ -44,7 +43,6 @@ class ProjectSync:
         """An import that found nothing may find a file now (and one that found a file may find another): the
         open documents whose findings used an import that found nothing. (Those that used a vanished file
         are `file_changed`'s.)"""
-        self.generation += 1
         self._clock += 1
         for missing in [key for key in self.digests if key.startswith(MISSING)]:
             del self.digests[missing]  # cached findings that used the failed search are void

@@ -21,26 +21,24 @@ class ProjectContext:
 
     spec: ProjectSpec
     buffers: tuple[tuple[str, str], ...] = ()  # (resolved path, unsaved text) of the project's open documents
-    generation: int = 0  # bumped by the server when files appear or disappear: imports are searched afresh
     wants_digest: bool = False  # other open documents use this document's summary: report it
 
 
-_SEEN: dict[ProjectSpec, tuple[int, dict[str, int]]] = {}  # spec -> (generation, path -> hash of its buffer)
+_SEEN: dict[ProjectSpec, dict[str, int]] = {}  # spec -> path -> hash of the buffer the index was last told
 
 
 def view_for(path: str, context: ProjectContext) -> ProjectView:
     """A view for linting `path`, its project's index brought up to date with the open buffers."""
     index = context.spec.index()
-    generation, known = _SEEN.get(context.spec, (None, {}))
-    if generation != context.generation:
-        index.finder.forget()
+    index.finder.forget()  # a few stat calls per import: files may appear or vanish unannounced (git checkout)
+    known = _SEEN.get(context.spec, {})
     now = {buffer: hash(text) for buffer, text in context.buffers}
     for buffer, text in context.buffers:
         if known.get(buffer) != now[buffer]:
             index.update(Path(buffer), text)
     for closed in known.keys() - now.keys():
         index.update(Path(closed), None)
-    _SEEN[context.spec] = (context.generation, now)
+    _SEEN[context.spec] = now
     return ProjectView(path, index)
 
 
