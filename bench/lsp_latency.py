@@ -1,11 +1,16 @@
 """Editor latency of `nnlint server`: time from `didChange` to its `publishDiagnostics`, median of 20.
 
-    python bench/lsp_latency.py [--runs 20] [--sizes 300,3000]
+    python bench/lsp_latency.py [--runs 20] [--sizes 300,3000] [--cross-file]
 
 The scripts are the bundled example project (examples/*.py, a training script with its model and data
 code) repeated to about 300 and 3,000 lines. Each run changes one line (so no cached result applies) and
 waits for the diagnostics of that version. The peer on the same text is today's editor story without a
 server: piping the buffer through the CLI (`nnlint - --stdin-filename`) on each save.
+
+`--cross-file` measures instead what editing another module costs: a small project (`models/net.py`, and
+`train.py` feeding `Net`'s output to cross-entropy), both open; each run switches the unsaved model buffer
+between ending in `F.softmax` and returning logits, and times `didChange` of models/net.py to the next
+`publishDiagnostics` of train.py (its NN201 appears or goes: the model's own lint, then train.py's).
 """
 
 from __future__ import annotations
@@ -42,10 +47,12 @@ class Bench:
     def __init__(self) -> None:
         self.client = BaseLanguageClient("nnlint-bench", "1")
         self.published: dict[tuple[str, int | None], float] = {}
+        self.every: list[tuple[str, float, int]] = []  # (uri, when, how many diagnostics), in order
 
         @self.client.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
         def on_publish(params: types.PublishDiagnosticsParams) -> None:
             self.published[(params.uri, params.version)] = time.perf_counter()
+            self.every.append((params.uri, time.perf_counter(), len(params.diagnostics)))
 
     async def start(self, root: Path) -> None:
         await self.client.start_io(sys.executable, "-m", "nnlint", "server")
@@ -87,10 +94,64 @@ class Bench:
             await asyncio.sleep(0.1)  # the user pauses: each run stands alone
         return times
 
+    async def cross_file(self, root: Path, runs: int) -> list[float]:
+        (root / "models").mkdir()
+        (root / "models/__init__.py").write_text("", encoding="utf-8")
+        (root / "models/net.py").write_text(NET.format(output=SOFTMAX), encoding="utf-8")
+        (root / "train.py").write_text(TRAIN, encoding="utf-8")
+        train, net = from_fs_path(str(root / "train.py")), from_fs_path(str(root / "models/net.py"))
+        for uri, text in ((train, TRAIN), (net, NET.format(output=SOFTMAX))):
+            self.client.text_document_did_open(types.DidOpenTextDocumentParams(
+                text_document=types.TextDocumentItem(uri=uri, language_id="python", version=1, text=text)))
+            await self.wait(uri, 1)
+        times = []
+        for run in range(runs):
+            seen = len(self.every)
+            expected = 0 if run % 2 == 0 else 1  # logits: no finding; softmax: NN201 again
+            text = NET.format(output=LOGITS if run % 2 == 0 else SOFTMAX)
+            started = time.perf_counter()
+            self.client.text_document_did_change(types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=net, version=run + 2),
+                content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)]))
+            while not any(uri == train and count == expected for uri, _, count in self.every[seen:]):
+                await asyncio.sleep(0.001)
+            times.append(next(when for uri, when, count in self.every[seen:] if uri == train) - started)
+            await asyncio.sleep(0.1)
+        return times
+
     async def stop(self) -> None:
         await self.client.shutdown_async(None)
         self.client.exit(None)
         await self.client.stop()
+
+
+NET = """import torch.nn.functional as F
+from torch import nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 2)
+
+    def forward(self, x):
+        return {output}
+"""
+SOFTMAX, LOGITS = "F.softmax(self.fc(x), dim=1)", "self.fc(x)"
+TRAIN = """from torch import nn
+
+from models.net import Net
+
+
+def train(loader, optimizer):
+    model = Net()
+    criterion = nn.CrossEntropyLoss()
+    for x, y in loader:
+        loss = criterion(model(x), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+"""
 
 
 def engine_latency(text: str, runs: int) -> list[float]:
@@ -123,7 +184,18 @@ async def main() -> None:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--sizes", default="300,3000")
     parser.add_argument("--cli-runs", type=int, default=5, help="runs of the engine and CLI peers")
+    parser.add_argument("--cross-file", action="store_true", help="time an edit of an imported module instead")
     options = parser.parse_args()
+    if options.cross_file:
+        with tempfile.TemporaryDirectory() as directory:
+            bench = Bench()
+            await bench.start(Path(directory))
+            times = await bench.cross_file(Path(directory), options.runs)
+            await bench.stop()
+        print(f"didChange of models/net.py -> publishDiagnostics of the open train.py: median "
+              f"{statistics.median(times) * 1000:.0f} ms ({min(times) * 1000:.0f}-{max(times) * 1000:.0f}), "
+              f"{len(times)} edits")
+        return
     with tempfile.TemporaryDirectory() as directory:
         root = Path(directory)
         bench = Bench()

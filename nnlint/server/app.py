@@ -52,8 +52,8 @@ class NnlintServer(LanguageServer):
         path = (to_fs_path(uri) if uri.startswith("file:") else None) or "untitled.py"
         return Snapshot(uri, path, document.version, document.source)
 
-    def buffers(self, roots: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
-        """The open Python documents under `roots`, as (resolved path, unsaved text): they stand in for their
+    def buffers(self, folders: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+        """The open Python documents under `folders`, as (resolved path, unsaved text): they stand in for their
         files when other documents ask what a module holds."""
         found = []
         for uri in self.python_documents:
@@ -61,7 +61,7 @@ class NnlintServer(LanguageServer):
             if path is None or uri not in self.workspace.text_documents:
                 continue
             path = module_path(path)
-            if any(path.startswith(root.rstrip(os.sep) + os.sep) for root in roots):
+            if any(path.startswith(folder.rstrip(os.sep) + os.sep) for folder in folders):
                 found.append((path, self.workspace.get_text_document(uri).source))
         return tuple(sorted(found))
 

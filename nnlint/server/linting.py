@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from nnlint.diagnostic import Diagnostic
 from nnlint.server.convert import lsp_diagnostic
 from nnlint.server.pool import LintPool, WorkerCrashed
 from nnlint.server.positions import Positions
-from nnlint.server.project_sync import ProjectSync
+from nnlint.server.project_sync import ProjectSync, module_path
 from nnlint.server.settings import DocumentSettings
 from nnlint.server.worker import LintJob, Outcome
 from nnlint.server.worker_index import ProjectContext
@@ -182,8 +183,9 @@ class Linter:
     def _project_context(self, uri: str, snapshot: Snapshot, settings: DocumentSettings) -> ProjectContext | None:
         if settings.project is None or snapshot.notebook is not None:
             return None  # an untitled buffer has no project; a notebook is linted on its own, as by the CLI
-        return ProjectContext(settings.project, self.buffers(settings.project.roots),
-                              self.sync.wanted(snapshot.path, uri))
+        # the document's own folder too: a script's sibling modules are found there, root or not
+        where = (*settings.project.roots, os.path.dirname(module_path(snapshot.path)))
+        return ProjectContext(settings.project, self.buffers(where), self.sync.wanted(snapshot.path, uri))
 
     def _still_valid(self, outcome: Outcome, project: ProjectContext | None) -> bool:
         """A cached outcome holds while every summary it used reads the same (and it has the digest asked for)."""

@@ -193,3 +193,20 @@ async def test_typing_inside_the_model_that_changes_no_summary_does_not_re_lint_
     assert publications(session, train) == seen
     session.replace_all(net, text(LOGITS))  # then a change that matters
     assert (await published_after(session, train, seen)).diagnostics == []
+
+
+async def test_the_config_src_roots_apply_and_a_re_export_is_followed(session):
+    session.write("pyproject.toml", '[tool.nnlint]\nsrc = ["lib"]\n')
+    session.write("lib/models/__init__.py", "from .net import Net\n")  # train.py imports the package
+    session.write("lib/models/net.py", SOFTMAX)
+    await session.initialize()
+    train = session.open("scripts/train.py", TRAIN.replace("from models.net import Net", "from models import Net"))
+    (found,) = await session.diagnostics(train)
+    assert found.code == "NN201"
+    assert found.related_information[0].location.uri == session.uri("lib/models/net.py")
+
+    net = session.open("lib/models/net.py")
+    await session.diagnostics(net)
+    seen = publications(session, train)
+    session.replace_all(net, text(LOGITS))  # net.py reaches train.py through models/__init__.py
+    assert (await published_after(session, train, seen)).diagnostics == []
