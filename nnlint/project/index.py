@@ -85,7 +85,8 @@ class ProjectIndex:
         if stored is not None:
             return stored
         summary = summarise_bytes(data, path.name == "__init__.py")
-        self._store(key, summary)
+        if path not in self._texts:  # an unsaved buffer changes with each keystroke: not worth a file each
+            self._store(key, summary)
         return summary
 
     def _load(self, key: str) -> ModuleSummary | None:

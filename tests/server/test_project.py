@@ -210,3 +210,20 @@ async def test_the_config_src_roots_apply_and_a_re_export_is_followed(session):
     seen = publications(session, train)
     session.replace_all(net, text(LOGITS))  # net.py reaches train.py through models/__init__.py
     assert (await published_after(session, train, seen)).diagnostics == []
+
+
+async def test_the_summaries_of_unsaved_buffers_are_not_written_to_the_cache(session):
+    project(session)
+    await session.initialize()
+    train = session.open("train.py")
+    assert codes(await session.diagnostics(train)) == ["NN201"]
+    cache = session.root / ".nnlint_cache"
+    stored = set(cache.glob("summaries-*/*.json"))
+    assert stored  # the file on disk was summarised once, for the command line's runs too
+    net = session.open("models/net.py")
+    await session.diagnostics(net)
+    for version in range(5):
+        seen = publications(session, train)
+        session.replace_all(net, text(LOGITS if version % 2 == 0 else SOFTMAX) + f"# edit {version}\n")
+        await published_after(session, train, seen)
+    assert set(cache.glob("summaries-*/*.json")) == stored
