@@ -209,7 +209,8 @@ class NnlintServer(LanguageServer):
         settings = result.settings
         snapshot = self.snapshot(uri)
         path = snapshot.path if snapshot is not None else "untitled.py"
-        job = FixAllJob(path, result.source, settings.selection.codes, settings.fixable, settings.unsafe)
+        project = self.linter.project_context(uri, snapshot, settings) if snapshot is not None else None
+        job = FixAllJob(path, result.source, settings.selection.codes, settings.fixable, settings.unsafe, project)
         try:
             outcome = await self.pool.run(job)
         except WorkerCrashed as error:

@@ -155,7 +155,7 @@ class Linter:
 
     async def _outcome(self, uri: str, snapshot: Snapshot, settings: DocumentSettings) -> Outcome | None:
         codes = settings.selection.codes
-        project = self._project_context(uri, snapshot, settings)
+        project = self.project_context(uri, snapshot, settings)
         text_hash = hashlib.blake2b(snapshot.source.encode(), digest_size=16).digest()
         key = (snapshot.path, text_hash, codes, settings.project)
         outcome = self._cache.get(key)
@@ -180,7 +180,7 @@ class Linter:
                          f"rules' are shown. Please report this nnlint bug:\n{trace}")
         return outcome
 
-    def _project_context(self, uri: str, snapshot: Snapshot, settings: DocumentSettings) -> ProjectContext | None:
+    def project_context(self, uri: str, snapshot: Snapshot, settings: DocumentSettings) -> ProjectContext | None:
         if settings.project is None or snapshot.notebook is not None:
             return None  # an untitled buffer has no project; a notebook is linted on its own, as by the CLI
         # the document's own folder too: a script's sibling modules are found there, root or not

@@ -31,6 +31,7 @@ class FixAllJob:
     codes: frozenset[str]
     fixable: frozenset[str]
     unsafe: bool
+    project: ProjectContext | None = None  # as for LintJob: the fixes of cross-file findings need it too
 
 
 @dataclass
@@ -50,9 +51,10 @@ def run_job(job: LintJob | FixAllJob) -> Outcome:
         diagnostics, crashes = lint_isolated(job.path, job.source, job.codes, view)
         digest = own_digest(job.path, job.project) if job.project.wants_digest else None
         return Outcome([_absolute_related(d) for d in diagnostics], crashes, dependencies=view.used, digest=digest)
-    _, crashes = lint_isolated(job.path, job.source, job.codes)
+    view = view_for(job.path, job.project) if job.project is not None else None
+    _, crashes = lint_isolated(job.path, job.source, job.codes, view)
     codes = job.codes - {code for code, _ in crashes}  # fix with the rules that work
-    fixed, diagnostics, _ = fix_source(job.path, job.source, Selection(codes), job.fixable, job.unsafe)
+    fixed, diagnostics, _ = fix_source(job.path, job.source, Selection(codes), job.fixable, job.unsafe, view)
     return Outcome(diagnostics, crashes, fixed)
 
 
