@@ -131,9 +131,9 @@ class Linter:
             return
         settings = await self.settings_for(uri)
         started = self.sync.now()
-        if not settings.enabled:
+        if not settings.enabled and not (settings.project and self.sync.wanted(snapshot.path, uri)):
             outcome = Outcome()
-        else:
+        else:  # an excluded module that others import is still summarised for them (with no rule run)
             outcome = await self._outcome(uri, snapshot, settings)
             if outcome is None:
                 return
@@ -154,7 +154,7 @@ class Linter:
         self.publish(uri, snapshot.version, published)
 
     async def _outcome(self, uri: str, snapshot: Snapshot, settings: DocumentSettings) -> Outcome | None:
-        codes = settings.selection.codes
+        codes = settings.selection.codes if settings.enabled else frozenset()
         project = self.project_context(uri, snapshot, settings)
         text_hash = hashlib.blake2b(snapshot.source.encode(), digest_size=16).digest()
         key = (snapshot.path, text_hash, codes, settings.project)

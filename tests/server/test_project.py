@@ -227,3 +227,17 @@ async def test_the_summaries_of_unsaved_buffers_are_not_written_to_the_cache(ses
         session.replace_all(net, text(LOGITS if version % 2 == 0 else SOFTMAX) + f"# edit {version}\n")
         await published_after(session, train, seen)
     assert set(cache.glob("summaries-*/*.json")) == stored
+
+
+async def test_an_excluded_model_is_not_reported_on_but_still_counts_for_train_py(session):
+    project(session)
+    session.write("pyproject.toml", '[tool.nnlint]\nextend-exclude = ["models/"]\n')
+    await session.initialize()
+    train = session.open("train.py")
+    net = session.open("models/net.py", SOFTMAX.replace("dim=1", ""))  # NN103 if it were linted
+    assert await session.diagnostics(net) == []
+    await session.wait_for(lambda p: p.uri == train and codes(p.diagnostics) == ["NN201"])
+    seen = publications(session, train)
+    session.replace_all(net, text(LOGITS))
+    assert (await published_after(session, train, seen)).diagnostics == []
+    assert await session.diagnostics(net) == []
