@@ -173,9 +173,8 @@ class NnlintServer(LanguageServer):
         """Files changed by another program (a git checkout): re-lint the open documents that used them. An
         open document's buffer stands for its file, so a change to that file on disk changes nothing."""
         open_paths = {module_path(p) for uri in self.python_documents if (p := to_fs_path(uri))}
-        dependants = []
-        if any(kind != types.FileChangeType.Changed for _, kind in changes):
-            dependants += self.project.files_appeared_or_vanished()
+        created = [module_path(str(path)) for path, kind in changes if kind == types.FileChangeType.Created]
+        dependants = self.project.files_appeared(created) if created else []
         for path, _ in changes:
             if module_path(str(path)) not in open_paths:
                 dependants += self.project.file_changed(str(path))

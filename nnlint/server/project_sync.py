@@ -39,15 +39,15 @@ class ProjectSync:
         self.digests.pop(path, None)
         return self.dependants(path)
 
-    def files_appeared_or_vanished(self) -> list[str]:
-        """An import that found nothing may find a file now (and one that found a file may find another): the
-        open documents whose findings used an import that found nothing. (Those that used a vanished file
-        are `file_changed`'s.)"""
+    def files_appeared(self, paths: list[str]) -> list[str]:
+        """An import that found nothing may find one of these new files: the open documents whose findings
+        used such a search. (A vanished file's users are `file_changed`'s.)"""
         self._clock += 1
-        for missing in [key for key in self.digests if key.startswith(MISSING)]:
+        found = [key for key in self.digests if key.startswith(MISSING) and _could_be(key, paths)]
+        for missing in found:
             del self.digests[missing]  # cached findings that used the failed search are void
             self._changed_at[missing] = self._clock
-        return [uri for uri, used in self.used.items() if any(key.startswith(MISSING) for key in used)]
+        return [uri for uri, used in self.used.items() if any(key in used for key in found)]
 
     def closed(self, uri: str) -> None:
         self.used.pop(uri, None)
@@ -83,3 +83,11 @@ class ProjectSync:
         path = module_path(path)
         self.digests[path] = digest
         return [other for other, used in self.used.items() if other != uri and used.get(path, digest) != digest]
+
+
+def _could_be(missing: str, paths: list[str]) -> bool:
+    """Whether one of `paths` may be the file of the module a `missing:` search looked for (`a.b`:
+    `.../a/b.py` or `.../a/b/__init__.py`; each shorter name the import tried has its own entry)."""
+    module = missing[len(MISSING):].split(":", 1)[0]
+    tail = os.sep + module.replace(".", os.sep)
+    return any(path.endswith((tail + ".py", tail + os.sep + "__init__.py")) for path in paths)

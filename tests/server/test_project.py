@@ -143,13 +143,19 @@ async def test_a_model_file_that_appears_is_found_by_the_import_that_missed_it(s
     await session.initialize()
     train = session.open("train.py", TRAIN)
     assert await session.diagnostics(train) == []  # models/net.py does not exist yet
+    # imports that find nothing in the project either, but not a `models/net.py`
+    lookalike = session.open("finetune.py", TRAIN.replace("from models.net import Net", "from nets import Net"))
+    assert await session.diagnostics(lookalike) == []
+    before = publications(session, lookalike)
 
-    seen = publications(session, train)
+    seen = len(session.client.published)
     session.write("models/net.py", SOFTMAX)
     session.client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[
         types.FileEvent(uri=session.uri("models/net.py"), type=types.FileChangeType.Created)]))
     await session.until(lambda: any(p.uri == train and codes(p.diagnostics) == ["NN201"]
                                     for p in session.client.published[seen:]))
+    await session.ping()
+    assert publications(session, lookalike) == before
 
 
 async def test_only_the_documents_that_import_the_model_are_re_published(session):
