@@ -24,6 +24,16 @@ def content_hash(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
+def make_cache_dir(folder: Path) -> None:
+    """`folder` (`.nnlint_cache` or one inside it), with a .gitignore that keeps git from showing it.
+    Raises OSError when it cannot be made."""
+    folder.mkdir(parents=True, exist_ok=True)
+    top = next((p for p in (folder, *folder.parents) if p.name == CACHE_DIR), folder)
+    gitignore = top / ".gitignore"
+    if not gitignore.exists():
+        gitignore.write_text("# created by nnlint\n*\n", encoding="utf-8")
+
+
 class Cache:
     def __init__(self, root: Path, fingerprint: str) -> None:
         key = hashlib.blake2b(f"{__version__}\0{fingerprint}".encode(), digest_size=8).hexdigest()
@@ -87,10 +97,7 @@ class Cache:
         if not self.dirty:
             return
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            gitignore = self.path.parent / ".gitignore"
-            if not gitignore.exists():
-                gitignore.write_text("# created by nnlint\n*\n", encoding="utf-8")
+            make_cache_dir(self.path.parent)
             handle, temporary = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
             with os.fdopen(handle, "w", encoding="utf-8") as stream:
                 json.dump(self.entries, stream)

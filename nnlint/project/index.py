@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from nnlint import __version__
-from nnlint.cache import content_hash
+from nnlint.cache import content_hash, make_cache_dir
 from nnlint.project.modules import ModuleFinder, absolute
 from nnlint.project.summary import Effect, Evaluation, ModuleSummary, Value, Where
 
@@ -101,7 +101,7 @@ class ProjectIndex:
         if self.cache_dir is None:
             return
         try:
-            self.cache_dir.mkdir(parents=True, exist_ok=True)
+            make_cache_dir(self.cache_dir)
             handle, temporary = tempfile.mkstemp(dir=self.cache_dir, suffix=".tmp")
             with os.fdopen(handle, "w", encoding="utf-8") as stream:
                 stream.write(summary.to_json())

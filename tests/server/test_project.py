@@ -247,3 +247,11 @@ async def test_an_excluded_model_is_not_reported_on_but_still_counts_for_train_p
     session.replace_all(net, text(LOGITS))
     assert (await published_after(session, train, seen)).diagnostics == []
     assert await session.diagnostics(net) == []
+
+
+async def test_the_summary_cache_the_server_writes_is_ignored_by_git(session):
+    project(session)
+    await session.initialize()
+    train = session.open("train.py")
+    assert codes(await session.diagnostics(train)) == ["NN201"]  # models/net.py was summarised from disk
+    assert (session.root / ".nnlint_cache/.gitignore").read_text(encoding="utf-8").splitlines()[-1] == "*"
