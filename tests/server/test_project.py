@@ -255,3 +255,23 @@ async def test_the_summary_cache_the_server_writes_is_ignored_by_git(session):
     train = session.open("train.py")
     assert codes(await session.diagnostics(train)) == ["NN201"]  # models/net.py was summarised from disk
     assert (session.root / ".nnlint_cache/.gitignore").read_text(encoding="utf-8").splitlines()[-1] == "*"
+
+
+async def test_a_model_reached_through_a_factory_module_that_is_not_open(session):
+    project(session)
+    session.write("factory.py", """
+        from models.net import Net
+
+
+        def build_model():
+            return Net()
+    """)
+    await session.initialize()
+    train = session.open("train.py", TRAIN.replace("from models.net import Net", "from factory import build_model")
+                         .replace("model = Net()", "model = build_model()"))
+    assert codes(await session.diagnostics(train)) == ["NN201"]
+    net = session.open("models/net.py")
+    await session.diagnostics(net)
+    seen = publications(session, train)
+    session.replace_all(net, text(LOGITS))  # train.py -> factory.py -> models/net.py
+    assert (await published_after(session, train, seen)).diagnostics == []
