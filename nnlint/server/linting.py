@@ -185,7 +185,8 @@ class Linter:
             return None  # an untitled buffer has no project; a notebook is linted on its own, as by the CLI
         # the document's own folder too: a script's sibling modules are found there, root or not
         where = (*settings.project.roots, os.path.dirname(module_path(snapshot.path)))
-        return ProjectContext(settings.project, self.buffers(where), self.sync.wanted(snapshot.path, uri))
+        return ProjectContext(settings.project, settings.project_root or os.path.dirname(snapshot.path),
+                              self.buffers(where), self.sync.wanted(snapshot.path, uri))
 
     def _still_valid(self, outcome: Outcome, project: ProjectContext | None) -> bool:
         """A cached outcome holds while every summary it used reads the same (and it has the digest asked for)."""

@@ -90,6 +90,7 @@ class DocumentSettings:
     unsafe: bool
     config_file: Path | None
     project: ProjectSpec | None = None  # the roots its imports are resolved in (`src`), as the CLI's
+    project_root: str | None = None  # the config's folder (or the workspace folder): other files are named from it
 
 
 class ConfigFiles:
@@ -133,6 +134,7 @@ def resolve(file_settings: Settings, client: ClientSettings, document: Path | No
         unsafe=client.fix_unsafe,
         config_file=config_file,
         project=ProjectSpec.of(file_settings) if document is not None else None,
+        project_root=str(file_settings.root),
     )
 
 

@@ -13,7 +13,7 @@ from nnlint.diagnostic import Diagnostic
 from nnlint.engine import Selection, lint_source
 from nnlint.fix import fix_source
 from nnlint.rules import static_rules
-from nnlint.server.worker_index import ProjectContext, own_digest, view_for
+from nnlint.server.worker_index import ProjectContext, in_project_root, own_digest, view_for
 
 
 @dataclass(frozen=True)
@@ -47,11 +47,19 @@ def run_job(job: LintJob | FixAllJob) -> Outcome:
     if isinstance(job, LintJob):
         if job.project is None:
             return Outcome(*lint_isolated(job.path, job.source, job.codes))
-        view = view_for(job.path, job.project)
-        diagnostics, crashes = lint_isolated(job.path, job.source, job.codes, view)
-        digest = own_digest(job.path, job.project) if job.project.wants_digest else None
-        return Outcome([_absolute_related(d) for d in diagnostics], crashes, dependencies=view.used, digest=digest)
-    view = view_for(job.path, job.project) if job.project is not None else None
+        with in_project_root(job.project):
+            view = view_for(job.path, job.project)
+            diagnostics, crashes = lint_isolated(job.path, job.source, job.codes, view)
+            digest = own_digest(job.path, job.project) if job.project.wants_digest else None
+            diagnostics = [_absolute_related(d) for d in diagnostics]
+        return Outcome(diagnostics, crashes, dependencies=view.used, digest=digest)
+    if job.project is None:
+        return _fix_all(job, None)
+    with in_project_root(job.project):
+        return _fix_all(job, view_for(job.path, job.project))
+
+
+def _fix_all(job: FixAllJob, view) -> Outcome:
     _, crashes = lint_isolated(job.path, job.source, job.codes, view)
     codes = job.codes - {code for code, _ in crashes}  # fix with the rules that work
     fixed, diagnostics, _ = fix_source(job.path, job.source, Selection(codes), job.fixable, job.unsafe, view)
@@ -81,7 +89,7 @@ def lint_isolated(
 
 
 def _absolute_related(diagnostic: Diagnostic) -> Diagnostic:
-    """Other files are named relative to this process's working directory; the client needs them whole."""
+    """Other files are named relative to the project's root (the working directory); the client needs them whole."""
     if not diagnostic.related:
         return diagnostic
     related = tuple(replace(r, filename=os.path.abspath(r.filename)) for r in diagnostic.related)

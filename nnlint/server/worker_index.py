@@ -8,6 +8,8 @@ closed since (their files on disk count again).
 
 from __future__ import annotations
 
+import os
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +22,7 @@ class ProjectContext:
     """What a lint job needs to answer questions about the modules its document imports."""
 
     spec: ProjectSpec
+    root: str  # messages name other files relative to it, as `nnlint` run there does
     buffers: tuple[tuple[str, str], ...] = ()  # (resolved path, unsaved text) of the project's open documents
     wants_digest: bool = False  # other open documents use this document's summary: report it
 
@@ -45,3 +48,19 @@ def view_for(path: str, context: ProjectContext) -> ProjectView:
 def own_digest(path: str, context: ProjectContext) -> str:
     """The summary digest other modules see for `path` (from its buffer when it is open)."""
     return context.spec.index().digest(Path(path))
+
+
+@contextmanager
+def in_project_root(context: ProjectContext):
+    """Run with the project's root as working directory: the facts name other files relative to it
+    ("`F.softmax(...)` in models/net.py:11"), as in `nnlint` run from the project's root."""
+    before = os.getcwd()
+    try:
+        os.chdir(context.root)
+    except OSError:  # gone meanwhile: absolute names then
+        yield
+        return
+    try:
+        yield
+    finally:
+        os.chdir(before)

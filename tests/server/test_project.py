@@ -78,7 +78,7 @@ async def test_the_loss_in_train_py_names_the_softmax_in_models_net_py(session):
     (found,) = await session.diagnostics(train)
     assert found.code == "NN201"
     assert found.range.start == types.Position(line=9, character=15)  # criterion(model(x), y)
-    assert "models/net.py:11" in found.message
+    assert "`F.softmax(...)` in models/net.py:11 " in found.message  # named from the project's root
     (related,) = found.related_information
     assert related.location.uri == session.uri("models/net.py")
     assert related.location.range.start == types.Position(line=10, character=15)  # F.softmax(...)
