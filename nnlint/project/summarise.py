@@ -13,6 +13,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from nnlint.facts.augmentations import random_augmentation
+from nnlint.facts.branches import same_arm
 from nnlint.facts.collector import Facts
 from nnlint.facts.evaluation import MODEL_LIKE, runs_without_grad, sets_eval_mode
 from nnlint.facts.imports import dotted
@@ -38,6 +39,8 @@ _TRANSFORM_LIBRARIES = ("torchvision.transforms.", "albumentations.", "kornia.au
 _DEPTH = 6
 # What a model's output may already have been through that a loss in another file must know about.
 _SQUASHING = frozenset({"softmax", "log_softmax", "sigmoid"})
+# For an element of a returned tuple (`output, hidden = model(x, h)`) raw scores matter too: NLL on logits.
+_ELEMENT_KINDS = _SQUASHING | {"logits"}
 
 
 class Summariser:
@@ -188,6 +191,7 @@ class Summariser:
             if isinstance(node, cst.Call) and nn_class(self.facts, node) is None:  # `self.act(x)`: its layer
                 node = layer_constructor(self.facts, node.func, node) or node
             output, output_where = found.kind, self.where(node, _layer_label(self.facts, node))
+        outputs, outputs_where = self._element_outputs(cls)
         pretrained, pretrained_where = "", None
         loaders = PretrainedLoaders(self.facts)
         loops = training_loops(self.facts)
@@ -202,7 +206,23 @@ class Summariser:
             pretrained, pretrained_where = "other", None
         elif loaders.imagenet:
             pretrained = "imagenet"
-        return ClassSummary(output, output_where, pretrained, pretrained_where)
+        return ClassSummary(output, output_where, outputs, outputs_where, pretrained, pretrained_where)
+
+    def _element_outputs(self, cls: cst.ClassDef) -> tuple[tuple[str, ...], tuple[Where | None, ...]]:
+        """`return F.log_softmax(self.out(x), 1), hidden`: what each returned element ends in ("" unknown)."""
+        from nnlint.facts.values import forward_elements_output
+
+        kinds, wheres = [], []
+        for found in forward_elements_output(self.facts, cls):
+            if found is None or found.kind not in _ELEMENT_KINDS:
+                kinds.append("")
+                wheres.append(None)
+            else:
+                kinds.append(found.kind)
+                wheres.append(self.where(found.node, _layer_label(self.facts, found.node)))
+        if not any(kinds):
+            return (), ()
+        return tuple(kinds), tuple(wheres)
 
     # values ---------------------------------------------------------------------------------------------
     def value(self, expr: cst.BaseExpression, at: cst.CSTNode, depth: int = 0) -> Value | None:
@@ -256,7 +276,8 @@ class Summariser:
         if name in classes and qualified == "":
             summary = self.class_summary(classes[name])
             return Value("model", name, output=summary.output, pretrained=summary.pretrained,
-                         where=summary.output_where, loaded=summary.pretrained_where)
+                         where=summary.output_where, loaded=summary.pretrained_where,
+                         outputs=summary.outputs, outputs_where=summary.outputs_where)
         function = self.top_functions().get(name or "") if isinstance(built.func, cst.Name) else None
         if function is not None and qualified == "":
             summary = self.function(function)
@@ -284,6 +305,7 @@ class Summariser:
             return None
         bindings = self.facts.bindings(name, at)
         before = [b for b in bindings if self.facts.order(b.statement) < self.facts.order(at)]
+        before = same_arm(self.facts, before, at)  # `if args.model == "rnn": model = ...` read under that test
         if before:
             nearest = max(before, key=lambda b: self.facts.order(b.statement))
         elif len(bindings) == 1:  # `self.x` set in __init__, read in a method above it
@@ -339,7 +361,8 @@ def _bind_literals(params: tuple[str, ...], literals: tuple) -> list[tuple[str, 
 def _shape(value: Value) -> Value:
     """A value without where it was made, to compare what two `return`s give."""
     return Value(value.kind, value.detail, value.epoch_based, value.output, value.pretrained, value.random,
-                 value.mean, value.std, tuple(_shape(e) if e else None for e in value.elements))
+                 value.mean, value.std, tuple(_shape(e) if e else None for e in value.elements),
+                 outputs=value.outputs)
 
 
 def _element(value: Value | None, index: int | None) -> Value | None:
