@@ -194,7 +194,7 @@ class ProjectIndex:
             cls = symbol.summary.classes[symbol.name]
             model = Value("model", symbol.name, output=cls.output, pretrained=cls.pretrained,
                           where=cls.output_where, loaded=cls.pretrained_where,
-                          outputs=cls.outputs, outputs_where=cls.outputs_where)
+                          outputs=cls.outputs, outputs_where=cls.outputs_where, fed_back=cls.fed_back)
             return locate(model, symbol.path)
         if symbol.kind == "constant" and not called:
             return self.expand(symbol.summary.constants[symbol.name], symbol.path, used, depth + 1)

@@ -16,6 +16,7 @@ from nnlint.facts.augmentations import random_augmentation
 from nnlint.facts.branches import same_arm
 from nnlint.facts.collector import Facts
 from nnlint.facts.evaluation import MODEL_LIKE, runs_without_grad, sets_eval_mode
+from nnlint.facts.fed_back import fed_back_pair
 from nnlint.facts.imports import dotted
 from nnlint.facts.losses import FUNCTIONAL_LOSSES, is_detached, is_loss, is_loss_module_constructor
 from nnlint.facts.loops import BACKWARD, STEPS, training_loops
@@ -52,6 +53,7 @@ class Summariser:
         self._classes: dict[cst.ClassDef, ClassSummary] = {}
         self._positions = None
         self._top_functions: dict[str, cst.FunctionDef] | None = None
+        self._callable_classes: dict[str, cst.ClassDef] | None = None
 
     @classmethod
     def of(cls, facts: Facts) -> Summariser:
@@ -67,7 +69,7 @@ class Summariser:
             summary = self.function(function)
             if summary is not None and (summary.returns or summary.effects or summary.evaluation):
                 functions[name] = summary
-        for name, cls in module_classes(self.facts).items():
+        for name, cls in self.callable_classes().items():
             summary = self.class_summary(cls)
             if summary != ClassSummary():
                 classes[name] = summary
@@ -82,6 +84,19 @@ class Summariser:
         return ModuleSummary(
             functions, classes, constants, {**imports.aliases, **imports.relative}, tuple(imports.star),
         )
+
+    def callable_classes(self) -> dict[str, cst.ClassDef]:
+        """The module classes of this file, and the other top-level classes whose instances are called
+        (`__call__`: an inferer that runs a model for its caller)."""
+        if self._callable_classes is None:
+            found = dict(module_classes(self.facts))
+            for statement in self.facts.module.body:
+                if isinstance(statement, cst.ClassDef) and statement.name.value not in found and any(
+                    isinstance(m, cst.FunctionDef) and m.name.value == "__call__" for m in statement.body.body
+                ):
+                    found[statement.name.value] = statement
+            self._callable_classes = found
+        return self._callable_classes
 
     def top_functions(self) -> dict[str, cst.FunctionDef]:
         if self._top_functions is None:
@@ -206,7 +221,16 @@ class Summariser:
             pretrained, pretrained_where = "other", None
         elif loaders.imagenet:
             pretrained = "imagenet"
-        return ClassSummary(output, output_where, outputs, outputs_where, pretrained, pretrained_where)
+        return ClassSummary(
+            output, output_where, outputs, outputs_where, self._fed_back(cls), pretrained, pretrained_where,
+        )
+
+    def _fed_back(self, cls: cst.ClassDef) -> tuple[int, ...]:
+        """Calling an instance (`__call__`, else `forward`) returns a model's scores and the tokens it fed."""
+        methods = {m.name.value: m for m in cls.body.body if isinstance(m, cst.FunctionDef)}
+        method = methods.get("__call__") or methods.get("forward")
+        pair = fed_back_pair(self.facts, method) if method is not None else None
+        return pair or ()
 
     def _element_outputs(self, cls: cst.ClassDef) -> tuple[tuple[str, ...], tuple[Where | None, ...]]:
         """`return F.log_softmax(self.out(x), 1), hidden`: what each returned element ends in ("" unknown)."""
@@ -272,12 +296,12 @@ class Summariser:
             return Value("model", label, pretrained="imagenet" if loaders.imagenet else "other", loaded=where)
         built = unmoved(call)
         name = dotted(built.func)
-        classes = module_classes(facts)
+        classes = self.callable_classes()
         if name in classes and qualified == "":
             summary = self.class_summary(classes[name])
             return Value("model", name, output=summary.output, pretrained=summary.pretrained,
                          where=summary.output_where, loaded=summary.pretrained_where,
-                         outputs=summary.outputs, outputs_where=summary.outputs_where)
+                         outputs=summary.outputs, outputs_where=summary.outputs_where, fed_back=summary.fed_back)
         function = self.top_functions().get(name or "") if isinstance(built.func, cst.Name) else None
         if function is not None and qualified == "":
             summary = self.function(function)

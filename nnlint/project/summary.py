@@ -50,6 +50,7 @@ class Value:
     loaded: Where | None = None  # for a model: where its pretrained weights are loaded
     outputs: tuple[str, ...] = ()
     outputs_where: tuple[Where | None, ...] = ()
+    fed_back: tuple[int, ...] = ()  # for a callable: (scores, tokens it fed the model) positions it returns
 
 
 @dataclass(frozen=True)
@@ -89,13 +90,16 @@ class FunctionSummary:
 
 @dataclass(frozen=True)
 class ClassSummary:
-    """An nn.Module class: what its forward's output is (`output`; `outputs`, element by element, when it
-    returns a tuple: `return F.log_softmax(x, 1), hidden`) and whether it loads pretrained weights."""
+    """An nn.Module class (or any class with `__call__`): what its forward's output is (`output`; `outputs`,
+    element by element, when it returns a tuple: `return F.log_softmax(x, 1), hidden`), whether calling it
+    hands back the tokens it fed a model next to its scores (`fed_back`), and whether it loads pretrained
+    weights."""
 
     output: str = ""
     output_where: Where | None = None
     outputs: tuple[str, ...] = ()
     outputs_where: tuple[Where | None, ...] = ()
+    fed_back: tuple[int, ...] = ()  # calling an instance returns (scores, the tokens it fed): their positions
     pretrained: str = ""
     pretrained_where: Where | None = None
 
@@ -147,6 +151,7 @@ def _value(data: dict | None) -> Value | None:
         "loaded": _where(data["loaded"]),
         "outputs": tuple(data["outputs"]),
         "outputs_where": tuple(_where(w) for w in data["outputs_where"]),
+        "fed_back": tuple(data["fed_back"]),
     })
 
 
