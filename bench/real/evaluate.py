@@ -2,8 +2,10 @@
 
     python bench/real/evaluate.py DEST [--manifest FILE] [--details]
 
-DEST is the folder bench/real/fetch.py wrote. nnlint runs once, with `--select ALL --output-format json`,
-over every buggy and fixed file. A bug counts as caught when its buggy files get more findings of the
+DEST is the folder bench/real/fetch.py wrote. nnlint runs with `--select ALL --output-format json` once per
+bug and side, from that side's folder (the repository root, as a user runs it: a tutorial in a sub-folder
+that imports the repository's own package by its absolute name sees that package), over the side's files.
+A bug counts as caught when its buggy files get more findings of the
 expected code than its fixed twin does (a finding the fix made disappear); a finding of the expected code
 on a twin is a false alarm. Other codes on the twins are listed apart: they may be true findings that the
 fix did not touch. Prints recall per code, per family and overall, then the twins' findings.
@@ -13,10 +15,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tomllib
 from collections import Counter, defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,33 +58,32 @@ def bug_files(bug: dict, dest: Path, side: str) -> list[Path]:
     return [dest / bug["id"] / side / path for path in (bug["path"], *bug.get("context", []))]
 
 
-def run_nnlint(files: list[Path]) -> list[dict]:
+def run_nnlint(files: list[Path], root: Path) -> list[dict]:
     command = [
         sys.executable, "-m", "nnlint", "check", "--select", "ALL", "--output-format", "json",
-        "--no-cache", "--exit-zero", "--quiet", *map(str, files),
+        "--no-cache", "--exit-zero", "--quiet", *(str(f.relative_to(root)) for f in files),
     ]  # fmt: skip
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    result = subprocess.run(command, capture_output=True, text=True, check=False, cwd=root)
     if result.returncode != 0:
         raise SystemExit(f"nnlint failed ({result.returncode}):\n{result.stderr}")
     return json.loads(result.stdout or "[]")
 
 
 def evaluate(bugs: list[dict], dest: Path) -> list[Outcome]:
-    owner: dict[Path, tuple[Outcome, str]] = {}
-    outcomes = []
-    for bug in bugs:
-        outcome = Outcome(bug)
-        outcomes.append(outcome)
-        for side in ("buggy", "fixed"):
-            for path in bug_files(bug, dest, side):
-                if path.exists():
-                    owner[path.resolve()] = (outcome, side)
     missing = [bug["id"] for bug in bugs if not all(p.exists() for p in bug_files(bug, dest, "buggy"))]
     if missing:
         raise SystemExit(f"not fetched into {dest}: {', '.join(missing)} (run bench/real/fetch.py first)")
-    for finding in run_nnlint(sorted(owner)):
-        outcome, side = owner[Path(finding["filename"]).resolve()]
-        (outcome.buggy if side == "buggy" else outcome.fixed).append(finding)
+    outcomes = [Outcome(bug) for bug in bugs]
+    runs = []
+    for outcome in outcomes:
+        for side in ("buggy", "fixed"):
+            files = [path for path in bug_files(outcome.bug, dest, side) if path.exists()]
+            if files:
+                runs.append((outcome, side, files, dest / outcome.bug["id"] / side))
+    with ThreadPoolExecutor(max(1, min(4, os.cpu_count() or 1))) as pool:
+        results = pool.map(lambda run: run_nnlint(run[2], run[3]), runs)
+        for (outcome, side, _, _), findings in zip(runs, results):
+            (outcome.buggy if side == "buggy" else outcome.fixed).extend(findings)
     return outcomes
 
 

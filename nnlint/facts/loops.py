@@ -408,7 +408,7 @@ class TrainingLoops:
                 return SCALER_UNSCALE
             if method == "eval" and not call.args:
                 return EVAL_MODE
-            if method == "train":
+            if method == "train" and _is_mode_call(call):
                 return EVAL_MODE if _is_false_mode(call) else TRAIN_MODE
             if method in ("step", "scale"):
                 role = role_of(self.facts, receiver, call)
@@ -542,6 +542,14 @@ def _is_zeros(value: cst.BaseExpression) -> bool:
     if isinstance(value, cst.Name):
         return value.value == "None"
     return isinstance(value, cst.Call) and "zeros" in (dotted(value.func) or "")
+
+
+def _is_mode_call(call: cst.Call) -> bool:
+    """`model.train()` / `model.train(False)` / `train(mode=...)`, not a helper module's
+    `tnt.train(model=net, dataloader=loader, optimizer=opt)`: `Module.train` takes at most `mode`."""
+    if len(call.args) > 1:
+        return False
+    return not call.args or call.args[0].keyword is None or call.args[0].keyword.value == "mode"
 
 
 def _is_false_mode(call: cst.Call) -> bool:

@@ -49,10 +49,12 @@ def _is_plain_number(facts: Facts, value: cst.BaseExpression, at: cst.CSTNode, d
         return True
     if isinstance(value, cst.BinaryOperation):
         # `running_loss / n`, `total / (i + 1)`: a float stays a float whatever unknown count divides it,
-        # unless the other side is itself a loss tensor (`loss.item() * other_loss`).
+        # unless the other side is itself a loss tensor (`loss.item() * other_loss`) or a torch result
+        # (`-1 * torch.mean(log_likelihood)`: a number times a tensor is a tensor).
         sides = (value.left, value.right)
         plain = [_is_plain_number(facts, side, at, depth + 1) for side in sides]
-        return any(plain) and not any(is_loss(facts, s, at) for s, p in zip(sides, plain) if not p)
+        tensors = [is_loss(facts, s, at) or _torch_result(facts, s) for s, p in zip(sides, plain) if not p]
+        return any(plain) and not any(tensors)
     if isinstance(value, (cst.Name, cst.Attribute)):
         return any(_is_plain_number(facts, v, at, depth + 1) for v in bound_values(facts, value, at))
     loops = training_loops(facts)
@@ -62,6 +64,14 @@ def _is_plain_number(facts: Facts, value: cst.BaseExpression, at: cst.CSTNode, d
         return found is not None and found.kind == "number"
     returned = loops.returned_values(helper) if helper is not None else []
     return bool(returned) and all(r is not None and _is_plain_number(facts, r, at, depth + 1) for r in returned)
+
+
+def _torch_result(facts: Facts, value: cst.BaseExpression) -> bool:
+    """`torch.mean(x)`, `F.nll_loss(...)`: a tensor op (not `torch.cuda.device_count()` or `torch.numel`)."""
+    name = facts.call_name(value) if isinstance(value, cst.Call) else None
+    if name is None or name == "torch.numel":
+        return False
+    return name.count(".") == 1 and name.startswith("torch.") or name.startswith("torch.nn.functional.")
 
 
 def _is_len(value: cst.BaseExpression) -> bool:

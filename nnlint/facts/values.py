@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from nnlint.facts import elsewhere
+from nnlint.facts.branches import reaching
 from nnlint.facts.calls import argument, positional_args
 from nnlint.facts.collector import Facts
 from nnlint.facts.imports import dotted
@@ -96,6 +97,38 @@ def origin(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode, depth: int =
     return _module_output(facts, expr, at, depth)
 
 
+def possible_origins(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode, depth: int = 0) -> list[Origin]:
+    """The origins `expr` may have at `at`: one per arm of an `if`/`else` that assigns the name it reads
+    (`if transformer: output = model(x)` / `else: output, h = model(x, h)`), through shape methods.
+
+    For rules where any one arm is a bug (log-probabilities into cross-entropy when the flag picks the
+    Transformer); `origin` keeps to the nearest assignment.
+    """
+    name = expr
+    while isinstance(name, cst.Call) and isinstance(name.func, cst.Attribute):
+        if name.func.attr.value not in _SHAPE_METHODS or facts.call_name(name) or _is_module_attribute(name.func):
+            break
+        name = name.func.value
+    arms = reaching(facts, name, at) if isinstance(name, cst.Name) else []
+    if len(arms) == 1 and arms[0].index is None and depth < 3:  # `flat = output.view(-1, n)`: go on
+        found = possible_origins(facts, arms[0].value, arms[0].value, depth + 1)
+        return [_through(o) for o in found]
+    if len(arms) < 2:
+        found = origin(facts, expr, at)
+        return [found] if found is not None else []
+    found = []
+    for binding in arms:
+        if binding.index is None:
+            one = origin(facts, binding.value, binding.value, 1)
+        elif isinstance(binding.value, cst.Call):
+            one = _tuple_element_output(facts, binding.value, binding.index, 1)
+        else:
+            one = None
+        if one is not None:
+            found.append(_through(one))
+    return found
+
+
 def _name_origin(facts: Facts, name: cst.Name, at: cst.CSTNode, depth: int) -> Origin | None:
     """A local name: its nearest assignment, an element of a model's returned tuple
     (`validity, label = discriminator(x)`), or, for a parameter, what every caller in this file passes."""
@@ -159,11 +192,28 @@ def _tuple_element_output(facts: Facts, call: cst.Call, index: int, depth: int) 
     forward = forward_of(model) if model is not None else None
     elements = _tuple_elements(forward, index) if forward is not None else None
     if elements is None:
-        return None
+        return _project_element_output(facts, call.func, index, call) if model is None else None
     found = [origin(facts, element, node, depth + 1) for element, node in elements]
     if None in found or len({o.kind for o in found}) != 1:
         return None
     return _through(found[-1])
+
+
+def forward_elements_output(facts: Facts, cls: cst.ClassDef) -> list[Origin | None]:
+    """What each element of the tuple a module class's `forward` returns is (`return F.log_softmax(x, 1),
+    hidden` -> [log_softmax, None]); empty unless every `return` is a tuple of the same length."""
+    forward = forward_of(cls)
+    returns = returns_of(forward) if forward is not None else []
+    sizes = {len(r.value.elements) if isinstance(r.value, cst.Tuple) else -1 for r in returns}
+    if len(sizes) != 1 or min(sizes) < 2:
+        return []
+    found = []
+    for index in range(sizes.pop()):
+        elements = _tuple_elements(forward, index)
+        origins = [origin(facts, e, node, 1) for e, node in elements] if elements else [None]
+        agreed = None not in origins and len({o.kind for o in origins}) == 1
+        found.append(origins[-1] if agreed else None)
+    return found
 
 
 def unpacked_from(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode) -> tuple[cst.Call, int] | None:
@@ -300,7 +350,7 @@ def _is_module_attribute(func: cst.Attribute) -> bool:
 
 
 def _through(found: Origin | None) -> Origin | None:
-    return Origin(found.kind, found.node, False) if found is not None else None
+    return Origin(found.kind, found.node, False, found.elsewhere) if found is not None else None
 
 
 def _log_of(found: Origin | None) -> Origin | None:
@@ -340,12 +390,30 @@ def _module_output(facts: Facts, call: cst.Call, at: cst.CSTNode, depth: int) ->
 
 def _project_model_output(facts: Facts, func: cst.BaseExpression, at: cst.CSTNode) -> Origin | None:
     """`model(x)` where `model = Net()` with `Net` imported, or `model = build_model()`: from the summaries."""
-    if dotted(func) is None or facts.qualified_name(func) is not None:
+    if dotted(func) is None or _library_callee(facts, func, at):
         return None
     model = elsewhere.value_of(facts, func, at)
     if model is None or model.kind != "model" or not model.output or model.where is None:
         return None
     return Origin(model.output, func, False, model.where)
+
+
+def _project_element_output(facts: Facts, func: cst.BaseExpression, index: int, at: cst.CSTNode) -> Origin | None:
+    """`output, hidden = model(x, hidden)` with a model class of another file (or function) that returns
+    `F.log_softmax(...), hidden`: element `index` of its output, from the summaries."""
+    if dotted(func) is None or _library_callee(facts, func, at):
+        return None
+    model = elsewhere.value_of(facts, func, at)
+    if model is None or model.kind != "model" or index >= len(model.outputs) or not model.outputs[index]:
+        return None
+    where = model.outputs_where[index]
+    return Origin(model.outputs[index], func, False, where) if where is not None else None
+
+
+def _library_callee(facts: Facts, func: cst.BaseExpression, at: cst.CSTNode) -> bool:
+    """An imported name called as it is (`torch.cat`, `models.Net`), not one the code rebound to a model
+    (`import model` then `model = model.RNNModel(...)`, as PyTorch's word-language-model example does)."""
+    return facts.qualified_name(func) is not None and not facts.bindings(dotted(func) or "", at)
 
 
 def _sequential_output(facts: Facts, call: cst.Call, depth: int) -> Origin | None:

@@ -211,7 +211,8 @@ class ProjectIndex:
         if symbol.kind == "class" and called:
             cls = symbol.summary.classes[symbol.name]
             model = Value("model", symbol.name, output=cls.output, pretrained=cls.pretrained,
-                          where=cls.output_where, loaded=cls.pretrained_where)
+                          where=cls.output_where, loaded=cls.pretrained_where,
+                          outputs=cls.outputs, outputs_where=cls.outputs_where, fed_back=cls.fed_back)
             return locate(model, symbol.path)
         if symbol.kind == "constant" and not called:
             return self.expand(symbol.summary.constants[symbol.name], symbol.path, used, depth + 1)
@@ -288,6 +289,7 @@ def locate(value: Value | None, path: Path | str) -> Value | None:
         value,
         where=_at(value.where, path),
         loaded=_at(value.loaded, path),
+        outputs_where=tuple(_at(w, path) for w in value.outputs_where),
         elements=tuple(locate(e, path) for e in value.elements),
     )
 

@@ -13,8 +13,10 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from nnlint.facts.augmentations import random_augmentation
+from nnlint.facts.branches import same_arm
 from nnlint.facts.collector import Facts
 from nnlint.facts.evaluation import MODEL_LIKE, runs_without_grad, sets_eval_mode
+from nnlint.facts.fed_back import fed_back_pair
 from nnlint.facts.imports import dotted
 from nnlint.facts.losses import FUNCTIONAL_LOSSES, is_detached, is_loss, is_loss_module_constructor
 from nnlint.facts.loops import BACKWARD, STEPS, training_loops
@@ -38,6 +40,8 @@ _TRANSFORM_LIBRARIES = ("torchvision.transforms.", "albumentations.", "kornia.au
 _DEPTH = 6
 # What a model's output may already have been through that a loss in another file must know about.
 _SQUASHING = frozenset({"softmax", "log_softmax", "sigmoid"})
+# For an element of a returned tuple (`output, hidden = model(x, h)`) raw scores matter too: NLL on logits.
+_ELEMENT_KINDS = _SQUASHING | {"logits"}
 
 
 class Summariser:
@@ -49,6 +53,7 @@ class Summariser:
         self._classes: dict[cst.ClassDef, ClassSummary] = {}
         self._positions = None
         self._top_functions: dict[str, cst.FunctionDef] | None = None
+        self._callable_classes: dict[str, cst.ClassDef] | None = None
 
     @classmethod
     def of(cls, facts: Facts) -> Summariser:
@@ -64,7 +69,7 @@ class Summariser:
             summary = self.function(function)
             if summary is not None and (summary.returns or summary.effects or summary.evaluation):
                 functions[name] = summary
-        for name, cls in module_classes(self.facts).items():
+        for name, cls in self.callable_classes().items():
             summary = self.class_summary(cls)
             if summary != ClassSummary():
                 classes[name] = summary
@@ -79,6 +84,19 @@ class Summariser:
         return ModuleSummary(
             functions, classes, constants, {**imports.aliases, **imports.relative}, tuple(imports.star),
         )
+
+    def callable_classes(self) -> dict[str, cst.ClassDef]:
+        """The module classes of this file, and the other top-level classes whose instances are called
+        (`__call__`: an inferer that runs a model for its caller)."""
+        if self._callable_classes is None:
+            found = dict(module_classes(self.facts))
+            for statement in self.facts.module.body:
+                if isinstance(statement, cst.ClassDef) and statement.name.value not in found and any(
+                    isinstance(m, cst.FunctionDef) and m.name.value == "__call__" for m in statement.body.body
+                ):
+                    found[statement.name.value] = statement
+            self._callable_classes = found
+        return self._callable_classes
 
     def top_functions(self) -> dict[str, cst.FunctionDef]:
         if self._top_functions is None:
@@ -188,6 +206,7 @@ class Summariser:
             if isinstance(node, cst.Call) and nn_class(self.facts, node) is None:  # `self.act(x)`: its layer
                 node = layer_constructor(self.facts, node.func, node) or node
             output, output_where = found.kind, self.where(node, _layer_label(self.facts, node))
+        outputs, outputs_where = self._element_outputs(cls)
         pretrained, pretrained_where = "", None
         loaders = PretrainedLoaders(self.facts)
         loops = training_loops(self.facts)
@@ -202,7 +221,32 @@ class Summariser:
             pretrained, pretrained_where = "other", None
         elif loaders.imagenet:
             pretrained = "imagenet"
-        return ClassSummary(output, output_where, pretrained, pretrained_where)
+        return ClassSummary(
+            output, output_where, outputs, outputs_where, self._fed_back(cls), pretrained, pretrained_where,
+        )
+
+    def _fed_back(self, cls: cst.ClassDef) -> tuple[int, ...]:
+        """Calling an instance (`__call__`, else `forward`) returns a model's scores and the tokens it fed."""
+        methods = {m.name.value: m for m in cls.body.body if isinstance(m, cst.FunctionDef)}
+        method = methods.get("__call__") or methods.get("forward")
+        pair = fed_back_pair(self.facts, method) if method is not None else None
+        return pair or ()
+
+    def _element_outputs(self, cls: cst.ClassDef) -> tuple[tuple[str, ...], tuple[Where | None, ...]]:
+        """`return F.log_softmax(self.out(x), 1), hidden`: what each returned element ends in ("" unknown)."""
+        from nnlint.facts.values import forward_elements_output
+
+        kinds, wheres = [], []
+        for found in forward_elements_output(self.facts, cls):
+            if found is None or found.kind not in _ELEMENT_KINDS:
+                kinds.append("")
+                wheres.append(None)
+            else:
+                kinds.append(found.kind)
+                wheres.append(self.where(found.node, _layer_label(self.facts, found.node)))
+        if not any(kinds):
+            return (), ()
+        return tuple(kinds), tuple(wheres)
 
     # values ---------------------------------------------------------------------------------------------
     def value(self, expr: cst.BaseExpression, at: cst.CSTNode, depth: int = 0) -> Value | None:
@@ -252,11 +296,12 @@ class Summariser:
             return Value("model", label, pretrained="imagenet" if loaders.imagenet else "other", loaded=where)
         built = unmoved(call)
         name = dotted(built.func)
-        classes = module_classes(facts)
+        classes = self.callable_classes()
         if name in classes and qualified == "":
             summary = self.class_summary(classes[name])
             return Value("model", name, output=summary.output, pretrained=summary.pretrained,
-                         where=summary.output_where, loaded=summary.pretrained_where)
+                         where=summary.output_where, loaded=summary.pretrained_where,
+                         outputs=summary.outputs, outputs_where=summary.outputs_where, fed_back=summary.fed_back)
         function = self.top_functions().get(name or "") if isinstance(built.func, cst.Name) else None
         if function is not None and qualified == "":
             summary = self.function(function)
@@ -284,6 +329,7 @@ class Summariser:
             return None
         bindings = self.facts.bindings(name, at)
         before = [b for b in bindings if self.facts.order(b.statement) < self.facts.order(at)]
+        before = same_arm(self.facts, before, at)  # `if args.model == "rnn": model = ...` read under that test
         if before:
             nearest = max(before, key=lambda b: self.facts.order(b.statement))
         elif len(bindings) == 1:  # `self.x` set in __init__, read in a method above it
@@ -339,7 +385,8 @@ def _bind_literals(params: tuple[str, ...], literals: tuple) -> list[tuple[str, 
 def _shape(value: Value) -> Value:
     """A value without where it was made, to compare what two `return`s give."""
     return Value(value.kind, value.detail, value.epoch_based, value.output, value.pretrained, value.random,
-                 value.mean, value.std, tuple(_shape(e) if e else None for e in value.elements))
+                 value.mean, value.std, tuple(_shape(e) if e else None for e in value.elements),
+                 outputs=value.outputs)
 
 
 def _element(value: Value | None, index: int | None) -> Value | None:

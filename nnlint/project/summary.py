@@ -10,7 +10,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field, fields
 
-SCHEMA = 1  # bump when the meaning of a field changes: old cached summaries are then rebuilt
+SCHEMA = 2  # bump when the meaning of a field changes: old cached summaries are then rebuilt
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,8 @@ class Value:
     kind: criterion (a loss module or function; `detail` is cross_entropy / nll / bce / bce_logits / other),
     loss_tensor (a loss that still carries its graph), number (a plain number), scheduler (`detail` is the
     class; `epoch_based`), optimizer, scaler, model (`detail` is the class; `output` what its forward ends
-    in; `pretrained` imagenet / other), transform (`random`, `mean`, `std`), tuple (`elements`), and
+    in; `outputs` what each element of the tuple it returns ends in, `outputs_where` where; `pretrained`
+    imagenet / other), transform (`random`, `mean`, `std`), tuple (`elements`), and
     call: what calling the imported `detail` returns (its literal string arguments in `elements`, the
     tuple `element` taken from it), left for the index to follow.
     """
@@ -47,6 +48,9 @@ class Value:
     element: int = -1
     where: Where | None = None
     loaded: Where | None = None  # for a model: where its pretrained weights are loaded
+    outputs: tuple[str, ...] = ()
+    outputs_where: tuple[Where | None, ...] = ()
+    fed_back: tuple[int, ...] = ()  # for a callable: (scores, tokens it fed the model) positions it returns
 
 
 @dataclass(frozen=True)
@@ -86,10 +90,16 @@ class FunctionSummary:
 
 @dataclass(frozen=True)
 class ClassSummary:
-    """An nn.Module class: what its forward's output is (`output`) and whether it loads pretrained weights."""
+    """An nn.Module class (or any class with `__call__`): what its forward's output is (`output`; `outputs`,
+    element by element, when it returns a tuple: `return F.log_softmax(x, 1), hidden`), whether calling it
+    hands back the tokens it fed a model next to its scores (`fed_back`), and whether it loads pretrained
+    weights."""
 
     output: str = ""
     output_where: Where | None = None
+    outputs: tuple[str, ...] = ()
+    outputs_where: tuple[Where | None, ...] = ()
+    fed_back: tuple[int, ...] = ()  # calling an instance returns (scores, the tokens it fed): their positions
     pretrained: str = ""
     pretrained_where: Where | None = None
 
@@ -139,6 +149,9 @@ def _value(data: dict | None) -> Value | None:
         "elements": tuple(_value(e) for e in data["elements"]),
         "where": _where(data["where"]),
         "loaded": _where(data["loaded"]),
+        "outputs": tuple(data["outputs"]),
+        "outputs_where": tuple(_where(w) for w in data["outputs_where"]),
+        "fed_back": tuple(data["fed_back"]),
     })
 
 
@@ -156,4 +169,10 @@ def _function(data: dict) -> FunctionSummary:
 
 def _build(kind, data: dict):
     names = {f.name for f in fields(kind)}
-    return kind(**{k: (_where(v) if k.endswith("where") else v) for k, v in data.items() if k in names})
+    return kind(**{k: _field(k, v) for k, v in data.items() if k in names})
+
+
+def _field(name: str, data):
+    if name.endswith("where"):
+        return tuple(_where(w) for w in data) if name.startswith("outputs") else _where(data)
+    return tuple(data) if isinstance(data, list) else data

@@ -64,9 +64,7 @@ class ProjectView:
             return False
         if isinstance(func, cst.Name) and name in self._summariser.top_functions():
             return True
-        from nnlint.facts.modules import module_classes
-
-        if isinstance(func, cst.Name) and name in module_classes(self._facts):
+        if isinstance(func, cst.Name) and name in self._summariser.callable_classes():
             return True
         return self.index is not None and self._summariser.reference(func) is not None
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from nnlint.facts.values import loss_call, origin
+from nnlint.facts.values import loss_call, origin, possible_origins
 from nnlint.rules.base import Rule
 
 _WHAT = {
@@ -31,5 +31,7 @@ class NllWithoutLogSoftmax(Rule):
         if loss is None or loss.kind != "nll":
             return
         found = origin(self.facts, loss.input, node)
+        if found is None or found.kind not in _WHAT:  # one arm of an `if`/`else` that picks the model
+            found = next((o for o in possible_origins(self.facts, loss.input, node) if o.kind in _WHAT), found)
         if found is not None and found.kind in _WHAT:
             self.report(node, MESSAGE.format(what=_WHAT[found.kind]))

@@ -7,7 +7,7 @@ import libcst as cst
 from nnlint.facts.elsewhere import describe
 from nnlint.facts.loss_positions import swapped_prediction
 from nnlint.facts.modules import latest_value, nn_class
-from nnlint.facts.values import Origin, activation_input, loss_call, origin
+from nnlint.facts.values import Origin, activation_input, loss_call, origin, possible_origins
 from nnlint.rules.base import PendingFix, Rule
 
 MESSAGES = {
@@ -47,6 +47,8 @@ class SoftmaxIntoCrossEntropy(Rule):
         if loss is None or loss.kind != "cross_entropy":
             return
         found = origin(self.facts, loss.input, node)
+        if found is None or found.kind not in MESSAGES:  # one arm of an `if`/`else` that picks the model
+            found = next((o for o in possible_origins(self.facts, loss.input, node) if o.kind in MESSAGES), found)
         swapped = swapped_prediction(loss)
         if (found is None or found.kind not in MESSAGES) and swapped is not None:
             found = origin(self.facts, swapped, node)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
 import libcst as cst
 
+from nnlint.facts import elsewhere
 from nnlint.facts.calls import argument, positional_args, same_code
+from nnlint.facts.fed_back import AUTOENCODER
 from nnlint.facts.imports import dotted
 from nnlint.facts.modules import latest_value
 from nnlint.facts.values import loss_call, model_call, paired_sources, returned_elements, unpacked_from
@@ -20,8 +20,6 @@ SHIFTED_TWICE = (
     "the target is already shifted by one, and a model given `labels=` shifts them again, so each position "
     "learns the token after next — pass the unshifted tokens as both `input_ids` and `labels`"
 )
-# Reconstruction is the point of an autoencoder: predicting its input is not a leak there.
-_AUTOENCODER = re.compile(r"auto_?enc|(^|_)v?ae(_|$)|reconstruct|denois", re.IGNORECASE)
 _RESHAPES = frozenset({"view", "reshape", "flatten", "contiguous", "long"})
 # What scores go through on their way to the loss without becoming other values.
 _LAYOUT = _RESHAPES | {"transpose", "permute", "float"}
@@ -75,8 +73,10 @@ class TargetIsInput(Rule):
         if model is None:
             # `logits, target = wrapper(x)`: a wrapper of this file returning the scores and the target
             bare = _unreshaped(scores, _LAYOUT)
-            return depth < 2 and self._both_returned(bare, _unreshaped(target), at, self._leaks, depth)
-        if _AUTOENCODER.search(dotted(model.func) or ""):
+            if depth < 2 and self._both_returned(bare, _unreshaped(target), at, self._leaks, depth):
+                return True
+            return self._fed_back(bare, _unreshaped(target), at)
+        if AUTOENCODER.search(dotted(model.func) or ""):
             return False
         inputs = positional_args(model)
         if not inputs:
@@ -84,6 +84,16 @@ class TargetIsInput(Rule):
         if self._both_returned(inputs[0], _unreshaped(target), at, self._same_tensor, depth):
             return True  # `data, targets = get_batch(source, i)` returning the same slice twice
         return self._same_tensor(inputs[0], _unreshaped(target), at, depth, model)
+
+    def _fed_back(self, scores: cst.BaseExpression, target: cst.BaseExpression, at: cst.CSTNode) -> bool:
+        """`logits, target, _ = inferer(images, vqvae, transformer)` where calling `inferer` (a class of the
+        project, maybe in another module) returns the transformer's scores and the very tokens it fed it."""
+        scores, at_scores = _before_layout(self.facts, scores, at)
+        a, b = unpacked_from(self.facts, scores, at_scores), unpacked_from(self.facts, target, at)
+        if a is None or b is None or a[0] is not b[0] or not isinstance(a[0].func, (cst.Name, cst.Attribute)):
+            return False
+        callee = elsewhere.value_of(self.facts, a[0].func, a[0])
+        return callee is not None and callee.kind == "model" and callee.fed_back == (a[1], b[1])
 
     def _same_tensor(self, fed, target, at, depth=0, fed_at=None) -> bool:
         fed, fed_opaque = self._value(fed, fed_at or at)
@@ -113,6 +123,16 @@ class TargetIsInput(Rule):
             return expr, False
         value = _unreshaped(value)
         return value, not isinstance(value, (cst.Name, cst.Subscript, cst.Attribute))
+
+
+def _before_layout(facts, expr: cst.BaseExpression, at: cst.CSTNode) -> tuple[cst.BaseExpression, cst.CSTNode]:
+    """`logits = logits.transpose(1, 2)` above `at`: the `logits` it was made from, and where it is read."""
+    for _ in range(3):
+        value = latest_value(facts, expr, at)
+        if value is None or _unreshaped(value, _LAYOUT) is value:
+            break
+        expr, at = _unreshaped(value, _LAYOUT), value
+    return expr, at
 
 
 def _unreshaped(expr: cst.BaseExpression, methods: frozenset[str] = _RESHAPES) -> cst.BaseExpression:

@@ -10,7 +10,7 @@ import pytest
 
 from nnlint.facts import Facts
 from nnlint.project.summarise import Summariser
-from nnlint.project.summary import ModuleSummary
+from nnlint.project.summary import SCHEMA, ModuleSummary
 
 MODULE = '''
 import torch
@@ -145,4 +145,4 @@ def test_json_round_trip_and_digest(summary):
 
 def test_summary_of_another_version_is_rebuilt(summary):
     with pytest.raises(ValueError):
-        ModuleSummary.from_json(summary.to_json().replace('"schema":1', '"schema":0'))
+        ModuleSummary.from_json(summary.to_json().replace(f'"schema":{SCHEMA}', '"schema":0'))

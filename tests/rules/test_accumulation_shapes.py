@@ -56,9 +56,54 @@ FLAGGED = {
             optimizer.step()
             outputs.append(output)
     """,
+    "negative mean log-likelihood (a number times a torch result) summed in the model's own fit loop": """
+        import torch
+
+
+        class LabelModel(torch.nn.Module):
+            def fit(self, batches, epochs):
+                optimizer = torch.optim.SGD(self.parameters(), lr=0.1)
+                for epoch in range(epochs):
+                    running_loss = 0.0
+                    for inputs in batches:
+                        optimizer.zero_grad()
+                        loss = -1 * torch.mean(self(*inputs))
+                        loss += self.regularisation()
+                        loss.backward()
+                        optimizer.step()
+                        running_loss += loss
+    """,
 }
 
 CLEAN = {
+    "negative mean log-likelihood read with item()": """
+        import torch
+
+
+        class LabelModel(torch.nn.Module):
+            def fit(self, batches, epochs):
+                optimizer = torch.optim.SGD(self.parameters(), lr=0.1)
+                for epoch in range(epochs):
+                    running_loss = 0.0
+                    for inputs in batches:
+                        optimizer.zero_grad()
+                        loss = -1 * torch.mean(self(*inputs))
+                        loss.backward()
+                        optimizer.step()
+                        running_loss += loss.item()
+    """,
+    "a count of devices times a number is a number": """
+        import torch
+
+        total = 0.0
+        for x, y in loader:
+            optimizer.zero_grad()
+            loss = criterion(model(x), y)
+            loss.backward()
+            optimizer.step()
+            scaled_loss = loss.item() * torch.cuda.device_count()
+            total += scaled_loss
+    """,
     "dict of losses read with item()": """
         class Trainer:
             def fit(self, loader):

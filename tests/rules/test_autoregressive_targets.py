@@ -35,9 +35,58 @@ FLAGGED = {
                 logits, target = self.shared_step(batch)
                 return F.cross_entropy(logits.transpose(1, 2), target)
     """,
+    "inferer object returning the scores and the tokens it fed the transformer": """
+        import torch.nn as nn
+
+        class Inferer:
+            def __call__(self, tokens, transformer):
+                latent = tokens.long()
+                prediction = transformer(x=latent)
+                return prediction, latent
+
+        inferer = Inferer()
+        ce = nn.CrossEntropyLoss()
+        for batch in loader:
+            logits, target = inferer(batch, transformer)
+            logits = logits.transpose(1, 2)
+            loss = ce(logits, target)
+    """,
 }
 
 CLEAN = {
+    "inferer object returning the scores and the next tokens": """
+        import torch.nn as nn
+
+        class Inferer:
+            def __call__(self, tokens, transformer):
+                latent = tokens.long()
+                prediction = transformer(x=latent[:, :-1])
+                return prediction, latent[:, 1:]
+
+        inferer = Inferer()
+        ce = nn.CrossEntropyLoss()
+        for batch in loader:
+            logits, target = inferer(batch, transformer)
+            logits = logits.transpose(1, 2)
+            loss = ce(logits, target)
+    """,
+    "contrastive helper returning logits and class labels": """
+        import torch
+        import torch.nn as nn
+
+        class InfoNCE:
+            def __call__(self, features, encoder):
+                z = encoder(features)
+                logits = z @ z.T
+                labels = torch.arange(z.shape[0])
+                return logits, labels
+
+        info_nce = InfoNCE()
+        ce = nn.CrossEntropyLoss()
+        for images in loader:
+            logits, labels = info_nce(images, encoder)
+            loss = ce(logits, labels)
+    """,
     "get_batch shifting the target by one": """
         import torch.nn as nn
 
