@@ -506,12 +506,25 @@ def loss_call(facts: Facts, call: cst.Call) -> LossCall | None:
         built = elsewhere.value_of(facts, call.func, call)  # criterion = build_criterion("ce")
         if built is not None and built.kind == "criterion" and built.detail in _LOSS_MODULES.values():
             kind = built.detail
+    if kind is None and facts.qualified_name(call.func) is None:
+        kind = _loss_function_held(facts, call)  # no inline fix: the name, not the function, is called
     if kind is None:
         return None
     loss_input = argument(call, 0, "input")
     if loss_input is None:
         return None
     return LossCall(kind, loss_input, argument(call, 1, "target"), functional)
+
+
+def _loss_function_held(facts: Facts, call: cst.Call) -> str | None:
+    """The kind of a loss function held by a name: `self.loss_func = F.binary_cross_entropy`, then
+    `self.loss_func(p, y)`; every binding of the name must be that same kind of loss function."""
+    name = dotted(call.func)
+    values = facts.assigned_values(call.func, call) if name is not None else []
+    if not values or len(values) != len(facts.bindings(name, call)):
+        return None
+    kinds = {_FUNCTIONAL_LOSSES.get(facts.qualified_name(value) or "") for value in values}
+    return kinds.pop() if len(kinds) == 1 else None
 
 
 def model_call(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode) -> cst.Call | None:
