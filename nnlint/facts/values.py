@@ -519,12 +519,40 @@ def loss_call(facts: Facts, call: cst.Call) -> LossCall | None:
 def _loss_function_held(facts: Facts, call: cst.Call) -> str | None:
     """The kind of a loss function held by a name: `self.loss_func = F.binary_cross_entropy`, then
     `self.loss_func(p, y)`; every binding of the name must be that same kind of loss function."""
+    kinds = _held_loss_kinds(facts, call)
+    return kinds.pop() if len(kinds) == 1 and None not in kinds else None
+
+
+def _held_loss_kinds(facts: Facts, call: cst.Call) -> set[str | None]:
+    """The kinds of loss function the callee name may hold, one per binding and per arm of a conditional
+    expression (`F.binary_cross_entropy if binary else F.cross_entropy`); None for an arm that is not one."""
     name = dotted(call.func)
     values = facts.assigned_values(call.func, call) if name is not None else []
     if not values or len(values) != len(facts.bindings(name, call)):
-        return None
-    kinds = {_FUNCTIONAL_LOSSES.get(facts.qualified_name(value) or "") for value in values}
-    return kinds.pop() if len(kinds) == 1 else None
+        return set()
+    kinds: set[str | None] = set()
+    while values:
+        value = values.pop()
+        if isinstance(value, cst.IfExp):
+            values.extend((value.body, value.orelse))
+        else:
+            kinds.add(_FUNCTIONAL_LOSSES.get(facts.qualified_name(value) or ""))
+    return kinds
+
+
+def loss_call_arms(facts: Facts, call: cst.Call) -> list[LossCall]:
+    """`loss_call`, or, for a callee that holds one of several loss functions picked by a condition
+    (`criterion = F.binary_cross_entropy if n == 2 else F.cross_entropy`), one LossCall per kind it may be."""
+    single = loss_call(facts, call)
+    if single is not None:
+        return [single]
+    if facts.qualified_name(call.func) is not None:
+        return []
+    kinds = _held_loss_kinds(facts, call)
+    loss_input = argument(call, 0, "input")
+    if None in kinds or loss_input is None:
+        return []
+    return [LossCall(kind, loss_input, argument(call, 1, "target"), False) for kind in sorted(kinds)]
 
 
 def model_call(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode) -> cst.Call | None:
