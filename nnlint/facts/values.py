@@ -20,8 +20,8 @@ from nnlint.facts.imports import dotted
 from nnlint.facts.losses import is_criterion_name
 from nnlint.facts.loops import training_loops
 from nnlint.facts.modules import (
-    forward_of, latest_binding, latest_value, layer_class, layer_constructor, module_classes, nn_class, returns_of,
-    sequential_layers,
+    forward_of, is_parameter, latest_binding, latest_value, layer_class, layer_constructor, module_classes, nn_class,
+    returns_of, sequential_layers,
 )
 
 _FUNCTIONS = {
@@ -437,6 +437,9 @@ def _model_class(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode) -> cst
     if isinstance(expr, cst.Call):
         values = [expr]
     else:
+        annotated = _annotated_model_class(facts, expr, at)
+        if annotated is not None:
+            return annotated
         values = facts.assigned_values(expr, at)
         if len(values) != len(facts.bindings(dotted(expr) or "", at)):
             return None
@@ -444,6 +447,22 @@ def _model_class(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode) -> cst
     if len(names) != 1:
         return None
     name = names.pop()
+    return module_classes(facts).get(name) if name is not None else None
+
+
+def _annotated_model_class(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode) -> cst.ClassDef | None:
+    """`def train(model: AnnModel, loader):` — a parameter, not reassigned in the function, annotated with a
+    module class of this file (plain or quoted: `model: "AnnModel"`)."""
+    if not is_parameter(facts, expr, at):
+        return None
+    function = facts.enclosing_function(at)
+    params = function.params if function is not None else None
+    found = [p for p in [*params.posonly_params, *params.params, *params.kwonly_params] if p.name.value == expr.value]
+    annotation = found[0].annotation.annotation if found and found[0].annotation is not None else None
+    if isinstance(annotation, cst.SimpleString):
+        name = annotation.evaluated_value if isinstance(annotation.evaluated_value, str) else None
+    else:
+        name = dotted(annotation) if annotation is not None else None
     return module_classes(facts).get(name) if name is not None else None
 
 
