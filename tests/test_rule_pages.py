@@ -29,6 +29,15 @@ def test_static_page_shows_a_flagged_example_and_a_clean_look_alike(code):
     assert "flagged" in kinds and "clean" in kinds
 
 
+@pytest.mark.parametrize("code", sorted(rule.code for rule in static_rules()))
+def test_static_page_shows_a_flagged_example_seen_in_the_wild(code):
+    """Issue 8: every rule page gains an example shaped like the real code the bug was found in."""
+    text = (PAGES / f"{code}.md").read_text(encoding="utf-8")
+    assert "\n## Seen in the wild\n" in text, f"{code}: no `## Seen in the wild` section"
+    section = text.split("\n## Seen in the wild\n", 1)[1].split("\n## ", 1)[0]
+    assert "```python flagged\n" in section, f"{code}: `## Seen in the wild` shows no flagged example"
+
+
 @pytest.mark.parametrize("example", [e for e in all_examples() if e.kind == "flagged"], ids=str)
 def test_flagged_example_is_flagged_at_the_marked_lines(example):
     diagnostics = lint_source("example.py", example.source, Selection(frozenset(catalogue())))

@@ -118,12 +118,12 @@ def layer_constructor(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode) -
     """The `nn.Layer(...)` call that `expr` is, or that the name / `self.attr` `expr` was always bound to."""
     if isinstance(expr, cst.Call):
         return expr if nn_class(facts, expr) is not None else _returned_layer(facts, expr)
-    if _is_parameter(facts, expr, at):
+    if is_parameter(facts, expr, at):
         default = parameter_default(facts, expr, at)  # `def f(x, loss=nn.CrossEntropyLoss())`
         return default if isinstance(default, cst.Call) and nn_class(facts, default) is not None else None
     bindings = facts.bindings(dotted(expr) or "", at)
     values = [
-        parameter_default(facts, b.value, b.statement) if _is_parameter(facts, b.value, b.statement) else b.value
+        parameter_default(facts, b.value, b.statement) if is_parameter(facts, b.value, b.statement) else b.value
         for b in bindings if b.index is None
     ]  # `self.loss = loss` in `__init__(self, loss=nn.CrossEntropyLoss())`
     if not values or len(values) != len(bindings) or None in values:
@@ -185,7 +185,7 @@ class _Returns(cst.CSTVisitor):
 
 def parameter_default(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode) -> cst.BaseExpression | None:
     """The default value of the enclosing function's parameter that the name `expr` is, if it has one."""
-    if not _is_parameter(facts, expr, at):
+    if not is_parameter(facts, expr, at):
         return None
     function = facts.enclosing_function(at)
     params = function.params
@@ -195,7 +195,7 @@ def parameter_default(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode) -
     return None
 
 
-def _is_parameter(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode) -> bool:
+def is_parameter(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode) -> bool:
     """A name that is a parameter of the function enclosing `at` and is not reassigned in it."""
     if not isinstance(expr, cst.Name):
         return False
@@ -222,7 +222,7 @@ def named_batch_norm(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode) ->
     return bool(bindings) and all(
         b.index is None and isinstance(b.value, cst.Call) and isinstance(b.value.func, cst.Name)
         and _NORM_PARAMETER.search(b.value.func.value) is not None
-        and _is_parameter(facts, b.value.func, b.statement)
+        and is_parameter(facts, b.value.func, b.statement)
         for b in bindings
     )
 

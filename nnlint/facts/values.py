@@ -20,8 +20,8 @@ from nnlint.facts.imports import dotted
 from nnlint.facts.losses import is_criterion_name
 from nnlint.facts.loops import training_loops
 from nnlint.facts.modules import (
-    forward_of, latest_binding, latest_value, layer_class, layer_constructor, module_classes, nn_class, returns_of,
-    sequential_layers,
+    forward_of, is_parameter, latest_binding, latest_value, layer_class, layer_constructor, module_classes, nn_class,
+    returns_of, sequential_layers,
 )
 
 _FUNCTIONS = {
@@ -437,6 +437,9 @@ def _model_class(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode) -> cst
     if isinstance(expr, cst.Call):
         values = [expr]
     else:
+        annotated = _annotated_model_class(facts, expr, at)
+        if annotated is not None:
+            return annotated
         values = facts.assigned_values(expr, at)
         if len(values) != len(facts.bindings(dotted(expr) or "", at)):
             return None
@@ -444,6 +447,22 @@ def _model_class(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode) -> cst
     if len(names) != 1:
         return None
     name = names.pop()
+    return module_classes(facts).get(name) if name is not None else None
+
+
+def _annotated_model_class(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode) -> cst.ClassDef | None:
+    """`def train(model: AnnModel, loader):` — a parameter, not reassigned in the function, annotated with a
+    module class of this file (plain or quoted: `model: "AnnModel"`)."""
+    if not is_parameter(facts, expr, at):
+        return None
+    function = facts.enclosing_function(at)
+    params = function.params if function is not None else None
+    found = [p for p in [*params.posonly_params, *params.params, *params.kwonly_params] if p.name.value == expr.value]
+    annotation = found[0].annotation.annotation if found and found[0].annotation is not None else None
+    if isinstance(annotation, cst.SimpleString):
+        name = annotation.evaluated_value if isinstance(annotation.evaluated_value, str) else None
+    else:
+        name = dotted(annotation) if annotation is not None else None
     return module_classes(facts).get(name) if name is not None else None
 
 
@@ -506,12 +525,53 @@ def loss_call(facts: Facts, call: cst.Call) -> LossCall | None:
         built = elsewhere.value_of(facts, call.func, call)  # criterion = build_criterion("ce")
         if built is not None and built.kind == "criterion" and built.detail in _LOSS_MODULES.values():
             kind = built.detail
+    if kind is None and facts.qualified_name(call.func) is None:
+        kind = _loss_function_held(facts, call)  # no inline fix: the name, not the function, is called
     if kind is None:
         return None
     loss_input = argument(call, 0, "input")
     if loss_input is None:
         return None
     return LossCall(kind, loss_input, argument(call, 1, "target"), functional)
+
+
+def _loss_function_held(facts: Facts, call: cst.Call) -> str | None:
+    """The kind of a loss function held by a name: `self.loss_func = F.binary_cross_entropy`, then
+    `self.loss_func(p, y)`; every binding of the name must be that same kind of loss function."""
+    kinds = _held_loss_kinds(facts, call)
+    return kinds.pop() if len(kinds) == 1 and None not in kinds else None
+
+
+def _held_loss_kinds(facts: Facts, call: cst.Call) -> set[str | None]:
+    """The kinds of loss function the callee name may hold, one per binding and per arm of a conditional
+    expression (`F.binary_cross_entropy if binary else F.cross_entropy`); None for an arm that is not one."""
+    name = dotted(call.func)
+    values = facts.assigned_values(call.func, call) if name is not None else []
+    if not values or len(values) != len(facts.bindings(name, call)):
+        return set()
+    kinds: set[str | None] = set()
+    while values:
+        value = values.pop()
+        if isinstance(value, cst.IfExp):
+            values.extend((value.body, value.orelse))
+        else:
+            kinds.add(_FUNCTIONAL_LOSSES.get(facts.qualified_name(value) or ""))
+    return kinds
+
+
+def loss_call_arms(facts: Facts, call: cst.Call) -> list[LossCall]:
+    """`loss_call`, or, for a callee that holds one of several loss functions picked by a condition
+    (`criterion = F.binary_cross_entropy if n == 2 else F.cross_entropy`), one LossCall per kind it may be."""
+    single = loss_call(facts, call)
+    if single is not None:
+        return [single]
+    if facts.qualified_name(call.func) is not None:
+        return []
+    kinds = _held_loss_kinds(facts, call)
+    loss_input = argument(call, 0, "input")
+    if None in kinds or loss_input is None:
+        return []
+    return [LossCall(kind, loss_input, argument(call, 1, "target"), False) for kind in sorted(kinds)]
 
 
 def model_call(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode) -> cst.Call | None:

@@ -33,6 +33,8 @@ class AdamL2WeightDecay(Rule):
             return  # torch >= 2.5: Adam(decoupled_weight_decay=True) is AdamW
         wd = self._literal(argument(node, 4, "weight_decay"), node)
         if wd is None or wd <= 0:
+            wd = self._group_decay(argument(node, 0, "params"), node)
+        if wd is None or wd <= 0:
             return
         fix = None
         if isinstance(node.func, cst.Attribute):
@@ -46,3 +48,23 @@ class AdamL2WeightDecay(Rule):
             return value
         bindings = self.facts.bindings(expr.value, at)
         return number(bindings[0].value) if len(bindings) == 1 and bindings[0].index is None else None
+
+    def _group_decay(self, params: cst.BaseExpression | None, at: cst.CSTNode) -> float | None:
+        """The largest literal `"weight_decay"` of parameter groups written as dicts in a list (BERT-style
+        `[{"params": decay, "weight_decay": 0.01}, {"params": no_decay, "weight_decay": 0.0}]`), given inline
+        or through a name assigned that list once."""
+        if isinstance(params, cst.Name):
+            bindings = self.facts.bindings(params.value, at)
+            params = bindings[0].value if len(bindings) == 1 and bindings[0].index is None else None
+        if not isinstance(params, (cst.List, cst.Tuple)):
+            return None
+        decays = []
+        for element in params.elements:
+            if not isinstance(element.value, cst.Dict):
+                continue
+            for entry in element.value.elements:
+                key = entry.key if isinstance(entry, cst.DictElement) else None
+                if isinstance(key, cst.SimpleString) and key.evaluated_value == "weight_decay":
+                    decays.append(self._literal(entry.value, at))
+        known = [decay for decay in decays if decay is not None]
+        return max(known) if known else None

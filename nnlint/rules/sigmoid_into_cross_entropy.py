@@ -6,7 +6,7 @@ import libcst as cst
 
 from nnlint.facts.loss_positions import swapped_prediction
 from nnlint.facts.modules import nn_class
-from nnlint.facts.values import loss_call, origin
+from nnlint.facts.values import loss_call_arms, origin
 from nnlint.rules.base import Rule
 
 MESSAGE = (
@@ -31,8 +31,9 @@ class SigmoidIntoCrossEntropy(Rule):
     triggers = ("cross_entropy", "CrossEntropyLoss")
 
     def visit_Call(self, node: cst.Call) -> None:
-        loss = loss_call(self.facts, node)
-        if loss is None or loss.kind != "cross_entropy":
+        # a criterion picked by a condition counts when one of its arms is cross-entropy
+        loss = next((arm for arm in loss_call_arms(self.facts, node) if arm.kind == "cross_entropy"), None)
+        if loss is None:
             return
         found = origin(self.facts, loss.input, node)
         if found is not None and found.kind == "sigmoid":

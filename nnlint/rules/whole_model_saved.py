@@ -41,9 +41,23 @@ class WholeModelSaved(Rule):
     def _is_module(self, obj: cst.BaseExpression, name: str, at: cst.CSTNode) -> bool:
         """Trained by an optimizer of this file, or always bound to a module this file builds."""
         values = self.facts.assigned_values(obj, at)
+        trained = name in training_loops(self.facts).trained_modules
         if values and len(values) == len(self.facts.bindings(name, at)):
-            return all(self._builds_module(value) for value in values)
-        return name in training_loops(self.facts).trained_modules and not values
+            if all(self._builds_module(value) for value in values):
+                return True
+            # `self.model = Unet(**opts)` with the class imported, and an optimizer of the file trains it
+            return trained and all(self._constructs(value) for value in values)
+        return trained and not values
+
+    def _constructs(self, value: cst.BaseExpression) -> bool:
+        """A call of a class (a capitalised name, `Unet(...)`, `models.Unet(...)`), not TorchScript."""
+        if not isinstance(value, cst.Call):
+            return False
+        func = dotted(value.func) or ""
+        if (self.facts.call_name(value) or func).startswith("torch."):
+            return False
+        last = func.rsplit(".", 1)[-1]
+        return last[:1].isupper()
 
     def _builds_module(self, value: cst.BaseExpression) -> bool:
         if not isinstance(value, cst.Call):

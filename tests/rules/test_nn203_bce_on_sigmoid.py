@@ -227,3 +227,59 @@ def test_safe_fix_with_keyword_arguments_in_any_order():
             return F.binary_cross_entropy(target=y, input=torch.sigmoid(z))
     """
     assert "F.binary_cross_entropy_with_logits(target=y, input=z)" in fixed(source, "NN203")
+
+
+# Seen in the wild (Lightning-AI/pytorch-lightning#7096): a LightningModule keeps the loss *function* on self
+# (`self.loss_func = F.binary_cross_entropy`), `forward` ends in a sigmoid, and `training_step` calls `self(x)`.
+def test_loss_function_held_on_self_and_forward_ending_in_sigmoid():
+    source = """
+        import pytorch_lightning as pl
+        import torch
+        import torch.nn.functional as F
+        from torch import nn
+
+        class TransferLearningModel(pl.LightningModule):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(2048, 1)
+                self.loss_func = F.binary_cross_entropy
+
+            def forward(self, x):
+                return torch.sigmoid(self.fc(x))
+
+            def training_step(self, batch, batch_idx):
+                x, y = batch
+                return self.loss_func(self(x), y)
+    """
+    assert findings(source, "NN203") == [(18, 16)]
+    assert fixed(source, "NN203") == textwrap.dedent(source)  # the name is called: no rename to offer
+
+
+def test_held_loss_function_on_logits_or_bound_to_two_losses_is_clean():
+    source = """
+        import pytorch_lightning as pl
+        import torch
+        import torch.nn.functional as F
+        from torch import nn
+
+        class TransferLearningModel(pl.LightningModule):
+            def __init__(self, multi_label):
+                super().__init__()
+                self.fc = nn.Linear(2048, 1)
+                self.loss_func = F.binary_cross_entropy_with_logits
+
+            def forward(self, x):
+                return self.fc(x)
+
+            def training_step(self, batch, batch_idx):
+                x, y = batch
+                loss = self.loss_func(self(x), y)
+                return loss
+
+        def pick(probs, y, smooth):
+            loss_fn = F.binary_cross_entropy
+            if smooth:
+                loss_fn = F.mse_loss
+            return loss_fn(torch.sigmoid(probs), y)
+    """
+    assert findings(source, "NN203") == []

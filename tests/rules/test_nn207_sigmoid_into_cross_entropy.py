@@ -143,3 +143,53 @@ def test_sigmoid_rebound_to_logits_before_the_loss_is_clean():
         loss = F.cross_entropy(out, y)
     """
     assert findings(source, "NN207") == []
+
+
+# Seen in the wild (opendataval/opendataval#25): a logistic-regression model whose `forward` ends in a sigmoid
+# picks its loss by the number of classes, and its `fit` calls the criterion on `self(x)`.
+def test_criterion_picked_by_a_conditional_expression_with_a_cross_entropy_arm():
+    source = """
+        import torch
+        import torch.nn.functional as F
+        from torch import nn
+
+        class LogisticRegression(nn.Module):
+            def __init__(self, input_dim, num_classes):
+                super().__init__()
+                self.num_classes = num_classes
+                self.linear = nn.Linear(input_dim, num_classes)
+
+            def forward(self, x):
+                return F.sigmoid(self.linear(x))
+
+            def fit(self, x, y):
+                criterion = F.binary_cross_entropy if self.num_classes == 2 else F.cross_entropy
+                return criterion(self(x), y)
+    """
+    assert findings(source, "NN207") == [(17, 16)]
+
+
+def test_conditional_criterion_on_logits_or_with_an_unknown_arm_is_clean():
+    source = """
+        import torch
+        import torch.nn.functional as F
+        from torch import nn
+
+        class LogisticRegression(nn.Module):
+            def __init__(self, input_dim, num_classes):
+                super().__init__()
+                self.num_classes = num_classes
+                self.linear = nn.Linear(input_dim, num_classes)
+
+            def forward(self, x):
+                return self.linear(x)
+
+            def fit(self, x, y):
+                criterion = F.binary_cross_entropy_with_logits if self.num_classes == 2 else F.cross_entropy
+                return criterion(self(x), y)
+
+        def score(probs_fn, x, y, custom):
+            loss_fn = F.cross_entropy if custom is None else custom
+            return loss_fn(torch.sigmoid(x), y)
+    """
+    assert findings(source, "NN207") == []

@@ -136,3 +136,62 @@ def test_attention_softmax_inside_the_model_before_the_head_is_clean():
         loss = nn.BCEWithLogitsLoss()(Tagger()(x), y)
     """
     assert findings(source, "NN208") == []
+
+
+# Seen in the wild (carla-recourse/CARLA#117): the reference classifier ends in `nn.Softmax` and reaches the
+# training function as a parameter annotated with its class; the loss is `nn.BCELoss`.
+def test_model_parameter_annotated_with_a_class_of_the_file_ending_in_softmax():
+    source = """
+        import torch
+        from torch import nn
+
+        class AnnModel(nn.Module):
+            def __init__(self, dim_input, num_classes):
+                super().__init__()
+                self.layers = nn.Sequential(nn.Linear(dim_input, num_classes), nn.Softmax(dim=1))
+
+            def forward(self, x):
+                return self.layers(x)
+
+        def train(model: AnnModel, loader):
+            criterion = nn.BCELoss()
+            for features, labels in loader:
+                loss = criterion(model(features), labels)
+
+        def train_quoted(model: "AnnModel", features, labels):
+            return nn.BCELoss()(model(features), labels)
+    """
+    assert findings(source, "NN208") == [(16, 16), (19, 12)]
+
+
+def test_annotation_of_a_logits_model_an_unknown_class_or_a_reassigned_parameter_is_clean():
+    source = """
+        import torch
+        from torch import nn
+        from models import Classifier
+
+        class LogitModel(nn.Module):
+            def __init__(self, dim_input, num_classes):
+                super().__init__()
+                self.fc = nn.Linear(dim_input, num_classes)
+
+            def forward(self, x):
+                return self.fc(x)
+
+        class SoftmaxModel(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.layers = nn.Sequential(nn.Linear(4, 2), nn.Softmax(dim=1))
+
+            def forward(self, x):
+                return self.layers(x)
+
+        def train(model: LogitModel, other: Classifier, features, labels):
+            criterion = nn.BCEWithLogitsLoss()
+            return criterion(model(features), labels) + nn.BCELoss()(other(features), labels)
+
+        def rebuilt(model: SoftmaxModel, features, labels):
+            model = LogitModel(4, 2)
+            return nn.BCEWithLogitsLoss()(model(features), labels)
+    """
+    assert findings(source, "NN208") == []

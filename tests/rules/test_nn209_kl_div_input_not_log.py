@@ -120,3 +120,36 @@ def test_a_local_function_named_kl_div_is_not_torch():
         loss = kl_div(probs.softmax(-1), prior)
     """
     assert findings(source, "NN209") == []
+
+
+# Seen in the wild (lightly-ai/lightly#1341): a prior-matching regulariser averages the anchors' softmax over the
+# batch and hands that mean to `kl_div` as its input; the fix took its log first.
+def test_batch_mean_of_softmax_probabilities_as_input():
+    source = """
+        import torch
+        import torch.nn.functional as F
+
+        def regularization(anchors, prototypes, prior, temperature):
+            probs = F.softmax(anchors @ prototypes.T / temperature, dim=1)
+            mean_probs = probs.mean(dim=0)
+            direct = F.kl_div(torch.mean(probs, 0), prior, reduction="sum")
+            return F.kl_div(mean_probs, prior, reduction="sum") + direct
+    """
+    assert findings(source, "NN209") == [(8, 14), (9, 12)]
+    assert "an average of softmax probabilities" in messages(source, "NN209")[0]
+    assert fixed(source, "NN209") == textwrap.dedent(source)
+
+
+def test_log_of_the_batch_mean_and_mean_of_log_softmax_are_clean():
+    source = """
+        import torch
+        import torch.nn.functional as F
+
+        def regularization(anchors, prototypes, prior, temperature):
+            probs = F.softmax(anchors @ prototypes.T / temperature, dim=1)
+            mean_probs = probs.mean(dim=0)
+            log_mean = F.kl_div(torch.log(mean_probs), prior, reduction="sum")
+            mean_log = F.log_softmax(anchors, dim=1).mean(dim=0)
+            return log_mean + F.kl_div(mean_log, prior, reduction="sum") + F.kl_div(mean_probs.log(), prior)
+    """
+    assert findings(source, "NN209") == []

@@ -109,3 +109,34 @@ def test_off_by_default(nnlint, tmp_path):
     script.write_text("import torch\nopt = torch.optim.Adam(p, lr=1e-3, weight_decay=1e-4)\n")
     assert nnlint(str(script), "--no-cache").code == 0
     assert nnlint(str(script), "--no-cache", "--extend-select", "NN505").code == 1
+
+
+# Seen in the wild: the BERT fine-tuning recipe's parameter groups (decay for weights, none for biases and
+# LayerNorm) were written for AdamW and handed to `torch.optim.Adam`.
+def test_parameter_groups_with_weight_decay_handed_to_adam():
+    source = """
+        import torch
+
+        no_decay = ["bias", "LayerNorm.weight"]
+        grouped = [
+            {"params": [p for n, p in model.named_parameters() if not any(nd in n for nd in no_decay)], "weight_decay": 0.01},
+            {"params": [p for n, p in model.named_parameters() if any(nd in n for nd in no_decay)], "weight_decay": 0.0},
+        ]
+        optimizer = torch.optim.Adam(grouped, lr=2e-5)
+        inline = torch.optim.Adam([{"params": head.parameters(), "weight_decay": 1e-4}], lr=1e-3)
+    """
+    assert findings(source, "NN505") == [(9, 13), (10, 10)]
+
+
+def test_parameter_groups_without_decay_or_for_adamw_are_clean():
+    source = """
+        import torch
+
+        grouped = [{"params": backbone.parameters(), "lr": 1e-5}, {"params": head.parameters(), "weight_decay": 0.0}]
+        optimizer = torch.optim.Adam(grouped, lr=1e-3)
+        decoupled = [{"params": model.parameters(), "weight_decay": 0.01}]
+        adamw = torch.optim.AdamW(decoupled, lr=1e-3)
+        torch_25 = torch.optim.Adam(decoupled, lr=1e-3, decoupled_weight_decay=True)
+        from_config = torch.optim.Adam([{"params": model.parameters(), "weight_decay": cfg.wd}], lr=1e-3)
+    """
+    assert findings(source, "NN505") == []

@@ -138,3 +138,41 @@ def test_loss_module_and_a_name_rebound_to_a_dict_are_clean():
         torch.save(model, "m.pt")
     """
     assert findings(source, "NN604") == []
+
+
+# Seen in the wild (krisrs1128/glacier_mapping#29): a framework class builds its U-Net from a class imported from
+# another file of the project, hands its parameters to the optimizer, and its `save` method pickles `self.model`.
+def test_imported_model_class_on_self_trained_by_the_optimizer_of_the_class():
+    source = """
+        import torch
+        from .unet import Unet
+
+        class Framework:
+            def __init__(self, model_opts, optimizer_opts):
+                self.model = Unet(**model_opts)
+                self.optimizer = torch.optim.Adam(self.model.parameters(), **optimizer_opts)
+
+            def save(self, path):
+                torch.save(self.model, path)
+    """
+    assert findings(source, "NN604") == [(11, 9)]
+
+
+def test_imported_class_not_trained_and_torchscript_of_a_trained_model_are_clean():
+    source = """
+        import torch
+        from .unet import Unet
+        from .config import Settings
+
+        class Framework:
+            def __init__(self, model_opts):
+                self.model = Unet(**model_opts)
+                self.settings = Settings()
+                self.optimizer = torch.optim.Adam(self.model.parameters())
+
+            def save(self, path):
+                torch.save(self.settings, path + ".cfg")
+                self.model = torch.jit.script(self.model)
+                torch.save(self.model, path)
+    """
+    assert findings(source, "NN604") == []
