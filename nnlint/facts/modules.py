@@ -67,13 +67,13 @@ def module_classes(facts: Facts) -> dict[str, cst.ClassDef]:
 
 
 def _find_module_classes(facts: Facts) -> dict[str, cst.ClassDef]:
-    classes = _Classes()
-    facts.module.visit(classes)
+    # a class defined inside a function is not reachable by name from elsewhere
+    classes = [cls for cls in facts.nodes_of(cst.ClassDef) if facts.enclosing_function(cls) is None]
     found: dict[str, cst.ClassDef] = {}
     changed = True
     while changed:
         changed = False
-        for cls in classes.found:
+        for cls in classes:
             if cls.name.value in found:
                 continue
             for base in cls.bases:
@@ -82,18 +82,6 @@ def _find_module_classes(facts: Facts) -> dict[str, cst.ClassDef]:
                     changed = True
                     break
     return found
-
-
-class _Classes(cst.CSTVisitor):
-    def __init__(self) -> None:
-        super().__init__()
-        self.found: list[cst.ClassDef] = []
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self.found.append(node)
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False  # a class defined inside a function is not reachable by name from elsewhere
 
 
 def forward_of(cls: cst.ClassDef) -> cst.FunctionDef | None:
