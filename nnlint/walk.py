@@ -150,14 +150,22 @@ def walk(root: cst.CSTNode, on_visit: Callback, on_leave: Callback | None = None
         stack.append((child, children(child)))
 
 
+# libcst's visitor bases define a no-op `visit_<Node>` / `leave_<Node>` for every node class: reading only the
+# classes below them finds a rule's own hooks without `dir()` and a getattr for each of those thousand names.
+_NO_OP_BASES = frozenset(cst.BatchableCSTVisitor.__mro__)
+
+
 @cache
 def _hook_names(visitor_type: type) -> tuple[str, ...]:
+    names = {
+        name
+        for klass in visitor_type.__mro__ if klass not in _NO_OP_BASES
+        for name in vars(klass) if name.startswith(("visit_", "leave_"))
+    }
     return tuple(
         name
-        for name in dir(visitor_type)
-        if (name.startswith("visit_") or name.startswith("leave_"))
-        and callable(getattr(visitor_type, name))
-        and not getattr(getattr(visitor_type, name), "_is_no_op", False)
+        for name in sorted(names)
+        if callable(getattr(visitor_type, name)) and not getattr(getattr(visitor_type, name), "_is_no_op", False)
     )
 
 
@@ -243,12 +251,17 @@ def _by_type(hooks: dict[str, list[Callback]]) -> dict[type, list[Callback]]:
 
 
 def _replay_by_position(nodes, order_of, visit: dict[type, list[Callback]], leave: dict[type, list[Callback]]):
+    hooked = visit.keys() | leave.keys()
     open_nodes: list[tuple[int, cst.CSTNode]] = []  # (position of the last descendant, node), innermost last
-    for position, node in enumerate(nodes):
-        while open_nodes and open_nodes[-1][0] < position:
-            done = open_nodes.pop()[1]
-            for method in leave[type(done)]:
-                method(done)
+    # only nodes that some hook wants: a leave_ falls due before the next such node past the subtree, so the
+    # calls come in the same order as a visit of every node
+    for node in [node for node in nodes if type(node) in hooked]:
+        if open_nodes:
+            position = order_of(node)
+            while open_nodes and open_nodes[-1][0] < position:
+                done = open_nodes.pop()[1]
+                for method in leave[type(done)]:
+                    method(done)
         kind = type(node)
         methods = visit.get(kind)
         if methods is not None:

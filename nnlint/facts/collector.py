@@ -44,9 +44,10 @@ class _Collector:
         nodes, order, parents = facts._nodes, facts._order, facts._parents
         on_visit, on_leave = _ON_VISIT, _ON_LEAVE
         fields_of, syntax = syntax_fields, SYNTAX_TYPES
-        stack: list[tuple[cst.CSTNode, object]] = [(root, None)]
-        while stack:
-            node, parent = stack.pop()
+        pending: list[cst.CSTNode] = [root]  # a stack, with each entry's parent (or _LEAVING) beside it
+        pending_parents: list[object] = [None]
+        while pending:
+            node, parent = pending.pop(), pending_parents.pop()
             kind = type(node)
             if parent is _LEAVING:
                 on_leave[kind](self)
@@ -60,7 +61,8 @@ class _Collector:
             if handler is not None:
                 handler(self, node)
                 if kind in on_leave:
-                    stack.append((node, _LEAVING))
+                    pending.append(node)
+                    pending_parents.append(_LEAVING)
             found = []
             for name in fields_of(kind):
                 value = getattr(node, name)
@@ -68,8 +70,11 @@ class _Collector:
                 if value_kind in syntax:
                     found.append(value)
                 elif value_kind is tuple or value_kind is list:
-                    found.extend(item for item in value if type(item) in syntax)
-            stack.extend((child, node) for child in reversed(found))  # popped in source order
+                    found += [item for item in value if type(item) in syntax]
+            if found:
+                found.reverse()  # popped in source order
+                pending += found
+                pending_parents += [node] * len(found)
 
     def _enter_scope(self, node: Scope) -> None:
         self.scopes.append(node)
@@ -115,6 +120,8 @@ class _Collector:
 
 
 _FUNCTION_SCOPES = frozenset({cst.FunctionDef, cst.Lambda})
+_FUNCTION = frozenset({cst.FunctionDef})
+_CLASS = frozenset({cst.ClassDef})
 _LEAVING = object()  # a stack entry's mark: the node's subtree is done
 _ON_VISIT = {
     cst.Module: _Collector._enter_scope, cst.FunctionDef: _Collector._enter_scope,
@@ -139,15 +146,25 @@ class Facts:
         self._bindings: dict[int, dict[str, list[Binding]]] = defaultdict(lambda: defaultdict(list))  # by scope id
         self._attributes: dict[int, dict[str, list[Binding]]] = defaultdict(lambda: defaultdict(list))  # by class id
         self._of_kinds: dict[tuple[type, ...], list[cst.CSTNode]] = {}
+        self._qualified: dict[int, tuple[cst.BaseExpression, str | None]] = {}  # by id(); holds the node
+        # by the kinds asked for, then by id() of the node asked about
+        self._nearest_found: dict[frozenset[type], dict[int, tuple[cst.CSTNode, cst.CSTNode | None]]] = {
+            kinds: {} for kinds in (_FUNCTION, _CLASS, _FUNCTION_SCOPES)}
         _Collector(self).collect(module)
         assume_torch_names(self.imports, self._nodes)
 
     # names -----------------------------------------------------------------
     def qualified_name(self, expr: cst.BaseExpression) -> str | None:
-        return self.imports.qualify(expr)
+        # every rule asks about the same calls: answer each expression once (the imports are complete by now)
+        known = self._qualified.get(id(expr))
+        if known is not None and known[0] is expr:  # the entry holds `expr`, so its id is not reused
+            return known[1]
+        name = self.imports.qualify(expr)
+        self._qualified[id(expr)] = (expr, name)
+        return name
 
     def call_name(self, call: cst.Call) -> str | None:
-        return self.imports.qualify(call.func)
+        return self.qualified_name(call.func)
 
     # tree ------------------------------------------------------------------
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
@@ -178,22 +195,23 @@ class Facts:
             parent = parents.get(id(parent))
 
     def enclosing_function(self, node: cst.CSTNode) -> cst.FunctionDef | None:
-        for ancestor in self.ancestors(node):
-            if type(ancestor) is cst.FunctionDef:
-                return ancestor
-        return None
+        return self._nearest(node, _FUNCTION)
 
     def enclosing_class(self, node: cst.CSTNode) -> cst.ClassDef | None:
-        for ancestor in self.ancestors(node):
-            if type(ancestor) is cst.ClassDef:
-                return ancestor
-        return None
+        return self._nearest(node, _CLASS)
 
     def scope_of(self, node: cst.CSTNode) -> Scope:
-        for ancestor in self.ancestors(node):
-            if type(ancestor) in _FUNCTION_SCOPES:
-                return ancestor
-        return self.module
+        return self._nearest(node, _FUNCTION_SCOPES) or self.module
+
+    def _nearest(self, node: cst.CSTNode, kinds: frozenset[type]) -> cst.CSTNode | None:
+        """The closest ancestor of one of `kinds`; remembered per node, as rules ask about the same nodes."""
+        table = self._nearest_found[kinds]
+        known = table.get(id(node))
+        if known is not None and known[0] is node:  # the entry holds `node`, so its id is not reused
+            return known[1]
+        found = next((ancestor for ancestor in self.ancestors(node) if type(ancestor) in kinds), None)
+        table[id(node)] = (node, found)
+        return found
 
     # assignments -----------------------------------------------------------
     def bindings(self, name: str, at: cst.CSTNode) -> list[Binding]:
