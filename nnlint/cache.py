@@ -56,7 +56,7 @@ class Cache:
 
     def dependencies_of(self, path: Path) -> dict[str, str]:
         """The project summaries (path -> digest) the cached findings were computed from."""
-        entry = self.entries.get(str(path.resolve()))
+        entry = self.entries.get(_key(path))  # keyed as `put` keys it (resolve() costs system calls per file)
         return dict(entry.get("dependencies", {})) if entry else {}
 
     def hash_of(self, path: Path) -> str | None:
@@ -89,7 +89,7 @@ class Cache:
                 gitignore.write_text("# created by nnlint\n*\n", encoding="utf-8")
             handle, temporary = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
             with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                json.dump(self.entries, stream)
+                stream.write(json.dumps(self.entries))  # dumps: C encoder; dump() encodes in Python
             os.replace(temporary, self.path)
         except OSError:
             pass
