@@ -452,7 +452,8 @@ class _Index:
         self.methods: dict[tuple[cst.ClassDef, str], cst.FunctionDef] = {}
         self.returns: list[cst.Return] = []
         self._facts = facts
-        loop_kinds, call, assign, ret, function = {cst.For, cst.While}, cst.Call, cst.Assign, cst.Return, cst.FunctionDef
+        loop_kinds, call, assign = {cst.For, cst.While}, cst.Call, cst.Assign
+        ret, function = cst.Return, cst.FunctionDef
         for node in facts.nodes():  # exact classes: `isinstance` on libcst's ABCs runs Python code per check
             kind = type(node)
             if kind in loop_kinds:
