@@ -146,6 +146,7 @@ class Facts:
         self._bindings: dict[int, dict[str, list[Binding]]] = defaultdict(lambda: defaultdict(list))  # by scope id
         self._attributes: dict[int, dict[str, list[Binding]]] = defaultdict(lambda: defaultdict(list))  # by class id
         self._of_kinds: dict[tuple[type, ...], list[cst.CSTNode]] = {}
+        self.remembered: dict[object, dict] = {}  # answers kept by nnlint.facts.memo.per_file
         self._qualified: dict[int, tuple[cst.BaseExpression, str | None]] = {}  # by id(); holds the node
         # by the kinds asked for, then by id() of the node asked about
         self._nearest_found: dict[frozenset[type], dict[int, tuple[cst.CSTNode, cst.CSTNode | None]]] = {
