@@ -15,9 +15,10 @@ from nnlint.diagnostic import Diagnostic
 CACHE_DIR = ".nnlint_cache"
 
 
-def _key(path: Path) -> str:
-    """The absolute path, by string: no resolve() (several system calls per file on every warm run)."""
-    return os.path.abspath(path)
+def _key(path: Path, working_directory: str) -> str:
+    """The absolute path, by string: no resolve() (several system calls per file on every warm run), and
+    the working directory read once per run (abspath() asks getcwd() on every call)."""
+    return os.path.normpath(os.path.join(working_directory, path))
 
 
 def content_hash(data: bytes) -> str:
@@ -40,6 +41,7 @@ class Cache:
         self.path = root / CACHE_DIR / f"{__version__}-{key}.json"
         self.entries: dict[str, dict] = {}
         self.dirty = False
+        self.working_directory = os.getcwd()
         try:
             loaded = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError):  # missing, unreadable, truncated or not JSON: start afresh
@@ -49,7 +51,7 @@ class Cache:
 
     def get(self, path: Path, data_hash: str | None = None) -> list[Diagnostic] | None:
         """Cached diagnostics if the file is unchanged: same size and mtime, or same content hash."""
-        entry = self.entries.get(_key(path))
+        entry = self.entries.get(_key(path, self.working_directory))
         if entry is None:
             return None
         try:
@@ -67,14 +69,14 @@ class Cache:
     def dependencies_of(self, path: Path) -> dict[str, str] | None:
         """The project summaries (path -> digest) the cached findings were computed from; None when the
         entry is damaged (its findings are then not trusted either)."""
-        entry = self.entries.get(_key(path))  # the key `put` stored it under (a symlinked path stays as given)
+        entry = self.entries.get(_key(path, self.working_directory))  # as `put` keyed it (symlinks kept)
         if not isinstance(entry, dict):
             return {}
         dependencies = entry.get("dependencies", {})
         return dict(dependencies) if isinstance(dependencies, dict) else None
 
     def hash_of(self, path: Path) -> str | None:
-        entry = self.entries.get(_key(path))
+        entry = self.entries.get(_key(path, self.working_directory))
         hashed = entry.get("hash") if isinstance(entry, dict) else None
         return hashed if isinstance(hashed, str) else None
 
@@ -83,7 +85,7 @@ class Cache:
             status = path.stat()
         except OSError:
             return
-        self.entries[_key(path)] = {
+        self.entries[_key(path, self.working_directory)] = {
             "mtime": status.st_mtime_ns,
             "size": status.st_size,
             "hash": data_hash,
@@ -100,7 +102,7 @@ class Cache:
             make_cache_dir(self.path.parent)
             handle, temporary = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
             with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                json.dump(self.entries, stream)
+                stream.write(json.dumps(self.entries))  # dumps: C encoder; dump() encodes in Python
             os.replace(temporary, self.path)
         except OSError:
             pass

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,15 +19,46 @@ class PathError(Exception):
     """A path given on the command line that cannot be linted: missing, dangling, a loop, not a file."""
 
 
-def _spec(patterns) -> pathspec.PathSpec:
-    return pathspec.GitIgnoreSpec.from_lines(patterns)
+def _spec(patterns) -> _Spec:
+    return _Spec(pathspec.GitIgnoreSpec.from_lines(patterns))
+
+
+class _Spec:
+    """A gitignore spec, asked with one regular expression where no pattern negates (`!keep`).
+
+    pathspec tries each pattern in turn in Python code to rank matches; without negation any match means
+    "matched", and the walk asks once per file.
+    """
+
+    def __init__(self, spec: pathspec.PathSpec) -> None:
+        self.spec = spec
+        self._any: re.Pattern[str] | None = None
+        self._never = False
+        patterns = [pattern for pattern in spec.patterns if pattern.include is not None]
+        if any(pattern.include is not True for pattern in patterns):
+            return  # a negation: the last matching pattern decides, pathspec's own ranking is needed
+        expressions = [pattern.regex for pattern in patterns]
+        if not expressions:
+            self._never = True
+        elif all(isinstance(regex, re.Pattern) and isinstance(regex.pattern, str) for regex in expressions) and (
+            len({regex.flags for regex in expressions}) == 1
+        ):
+            joined = "|".join(f"(?:{regex.pattern})" for regex in expressions).replace("(?P<ps_d>", "(?:")
+            self._any = re.compile(joined, expressions[0].flags)
+
+    def match_file(self, path: str) -> bool:
+        if self._never:
+            return False
+        if self._any is None:
+            return self.spec.match_file(path)
+        return self._any.search(pathspec.util.normalize_file(path)) is not None
 
 
 class _GitIgnores:
     """The .gitignore files that apply inside a walk, each matched relative to its own directory."""
 
     def __init__(self) -> None:
-        self._specs: list[tuple[Path, pathspec.PathSpec]] = []
+        self._specs: list[tuple[Path, _Spec]] = []
 
     def enter(self, directory: Path) -> None:
         gitignore = directory / ".gitignore"
@@ -36,6 +68,9 @@ class _GitIgnores:
             except OSError:
                 return
             self._specs.append((directory, _spec(lines)))
+
+    def active(self) -> bool:
+        return bool(self._specs)
 
     def ignored(self, path: Path, is_dir: bool) -> bool:
         for base, spec in self._specs:
@@ -111,7 +146,7 @@ def _is_regular_or_broken(path: Path) -> bool:
         return True
 
 
-def _walk(top: Path, settings: Settings, exclude: pathspec.PathSpec) -> Iterator[Path]:
+def _walk(top: Path, settings: Settings, exclude: _Spec) -> Iterator[Path]:
     gitignores = _GitIgnores()
     if settings.respect_gitignore:
         gitignores.load_parents(top.resolve())
@@ -122,21 +157,24 @@ def _walk(top: Path, settings: Settings, exclude: pathspec.PathSpec) -> Iterator
         resolved_here = here.resolve() if settings.respect_gitignore else here
         if settings.respect_gitignore and here != top:
             gitignores.enter(resolved_here)
+        below = here.relative_to(top).as_posix()  # matched as strings: pathlib costs more than the match
+        prefix = "" if below == "." else below + "/"
+        check_gitignore = settings.respect_gitignore and gitignores.active()
         dirnames[:] = sorted(
             name
             for name in dirnames
-            if not os.path.islink(here / name)  # never followed (os.walk's default): no loops, no escapes
-            and not excluded(here / name, True)
-            and not (settings.respect_gitignore and gitignores.ignored(resolved_here / name, True))
+            if not os.path.islink(os.path.join(directory, name))  # never followed (os.walk's default): no loops
+            and not excluded(prefix + name, True)
+            and not (check_gitignore and gitignores.ignored(resolved_here / name, True))
         )
         for name in sorted(filenames):
             if not name.endswith((".py", ".ipynb")):  # Python files and Jupyter notebooks
                 continue
+            if excluded(prefix + name, False):
+                continue
+            if check_gitignore and gitignores.ignored(resolved_here / name, False):
+                continue
             path = here / name
-            if excluded(path, False):
-                continue
-            if settings.respect_gitignore and gitignores.ignored(resolved_here / name, False):
-                continue
             if not _is_regular_or_broken(path):
                 continue
             yield path
@@ -160,21 +198,26 @@ class _Excluder:
     (`nnlint .venv/lib/python3.11/site-packages/torch`): then only what lies below it is matched.
     """
 
-    def __init__(self, top: Path, root: Path, spec: pathspec.PathSpec) -> None:
+    def __init__(self, top: Path, root: Path, spec: _Spec) -> None:
         self.top = top  # as walked: every path met lies below it by name (a symlink's target may not)
         self.spec = spec
         self.top_from_root: Path | None = None
+        self.root_prefix: str | None = None
         try:
             top_from_root = top.resolve().relative_to(root)
         except ValueError:
             return
         if not (top_from_root.parts and spec.match_file(top_from_root.as_posix() + "/")):
             self.top_from_root = top_from_root
+        # what joins a path below the top to make it relative to the root
+        self.root_prefix = None if self.top_from_root is None else (
+            "" if not self.top_from_root.parts else self.top_from_root.as_posix() + "/")
 
-    def __call__(self, path: Path, is_dir: bool) -> bool:
+    def __call__(self, below_top: str, is_dir: bool) -> bool:
+        """`below_top`: the path relative to the walked directory, with forward slashes."""
         suffix = "/" if is_dir else ""
-        below_top = path.relative_to(self.top)
-        candidates = [below_top.as_posix()]
-        if self.top_from_root is not None:
-            candidates.append((self.top_from_root / below_top).as_posix())
-        return any(self.spec.match_file(candidate + suffix) for candidate in candidates)
+        if self.spec.match_file(below_top + suffix):
+            return True
+        if self.root_prefix is None:
+            return False
+        return self.spec.match_file(self.root_prefix + below_top + suffix)

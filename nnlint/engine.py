@@ -106,7 +106,7 @@ def _lint_source(path: str, source: str, selection: Selection, project) -> list[
     if any(visitor.get_inherited_dependencies() for visitor in visitors):
         MetadataWrapper(module, unsafe_skip_copy=True).visit_batched(visitors)
     else:  # replay the facts' one walk of the tree (shared with every fact) instead of walking again
-        replay_batched(context.facts.nodes(), context.facts.parent, visitors)
+        replay_batched(context.facts.nodes(), context.facts.parent, visitors, context.facts.order)
     reports = [(visitor.info(), report) for visitor in visitors for report in visitor.reports]
     if not reports:
         return []

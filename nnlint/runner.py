@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pathspec
 
+from nnlint.batch_gc import tuned_for_batch
 from nnlint.cache import Cache, content_hash
 from nnlint.project.spec import ProjectSpec
 from nnlint import selectors
@@ -242,6 +243,11 @@ def run(
 
 
 def _lint_all(pending, fix, on_file_done, project):
+    with tuned_for_batch():  # workers fork inside: they inherit it
+        yield from _lint_each(pending, fix, on_file_done, project)
+
+
+def _lint_each(pending, fix, on_file_done, project):
     if len(pending) < PARALLEL_FROM:
         for path, selection, known_hash in pending:
             yield lint_file(path, selection, fix, known_hash, project)

@@ -9,6 +9,7 @@ directly — about 3x faster — and dispatches `visit_<Node>` / `leave_<Node>` 
 from __future__ import annotations
 
 import dataclasses
+import typing
 from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 
@@ -69,6 +70,70 @@ def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
                     yield item
 
 
+# Whitespace, comments and punctuation: two thirds of a tree's nodes, and no rule or fact asks about them
+# (their text is read through the node that owns them). The facts' walk leaves them and what they hold out.
+TRIVIA = frozenset({
+    cst.SimpleWhitespace, cst.ParenthesizedWhitespace, cst.TrailingWhitespace, cst.Newline, cst.EmptyLine,
+    cst.Comment, cst.Comma, cst.Dot, cst.Colon, cst.Semicolon, cst.AssignEqual, cst.LeftParen, cst.RightParen,
+    cst.LeftSquareBracket, cst.RightSquareBracket, cst.LeftCurlyBrace, cst.RightCurlyBrace,
+})
+SYNTAX_TYPES = _NODE_TYPES - TRIVIA
+_PLAIN_VALUES = (str, int, float, bool, type(None), cst.MaybeSentinel)
+
+
+def _types_in(annotation) -> list:
+    """The classes an annotation admits (`Sequence[Union[A, B]]` -> [A, B]); `object` when unsure."""
+    origin = typing.get_origin(annotation)
+    if origin is None:
+        return [annotation if isinstance(annotation, type) else object]
+    if origin is typing.Literal:  # `star: Literal["", "*", "**"]`
+        return [type(value) for value in typing.get_args(annotation)]
+    return [kind for argument in typing.get_args(annotation) for kind in _types_in(argument)]
+
+
+def _only_trivia(kind: type) -> bool:
+    # `kind in X.__mro__` rather than `issubclass`: libcst's classes are ABCs, whose checks run Python code
+    if any(plain in kind.__mro__ for plain in _PLAIN_VALUES):
+        return True
+    if cst.CSTNode not in kind.__mro__:
+        return False
+    return all(leaf in TRIVIA for leaf in _PUBLIC_LEAVES if kind in leaf.__mro__)
+
+
+# The classes the parser builds: public leaves (slotted dataclasses leave a stale copy of each class behind)
+_PUBLIC_LEAVES = tuple(
+    kind for kind in _NODE_TYPES if not kind.__subclasses__() and getattr(cst, kind.__name__, None) is kind
+)
+
+
+@cache
+def syntax_fields(node_type: type) -> tuple[str, ...]:
+    """`_child_fields` less the fields whose type admits only trivia or plain values (`value: str`), so the
+    facts' walk does not even read them; a field whose annotation cannot be read stays."""
+    try:
+        hints = typing.get_type_hints(node_type)
+    except Exception:  # noqa: BLE001 - an unreadable annotation: keep every field
+        return _child_fields(node_type)
+    return tuple(
+        name for name in _child_fields(node_type)
+        if name not in hints or not all(_only_trivia(kind) for kind in _types_in(hints[name]))
+    )
+
+
+def syntax_children(node: cst.CSTNode) -> list[cst.CSTNode]:
+    """`children` without trivia, in source order."""
+    found = []
+    syntax = SYNTAX_TYPES
+    for name in syntax_fields(type(node)):
+        value = getattr(node, name)
+        kind = type(value)
+        if kind in syntax:
+            found.append(value)
+        elif kind is tuple or kind is list:
+            found.extend(item for item in value if type(item) in syntax)
+    return found
+
+
 def walk(root: cst.CSTNode, on_visit: Callback, on_leave: Callback | None = None) -> None:
     """Pre-order `on_visit`, post-order `on_leave`; iterative, so deep nesting cannot overflow the stack."""
     on_visit(root)
@@ -85,14 +150,22 @@ def walk(root: cst.CSTNode, on_visit: Callback, on_leave: Callback | None = None
         stack.append((child, children(child)))
 
 
+# libcst's visitor bases define a no-op `visit_<Node>` / `leave_<Node>` for every node class: reading only the
+# classes below them finds a rule's own hooks without `dir()` and a getattr for each of those thousand names.
+_NO_OP_BASES = frozenset(cst.BatchableCSTVisitor.__mro__)
+
+
 @cache
 def _hook_names(visitor_type: type) -> tuple[str, ...]:
+    names = {
+        name
+        for klass in visitor_type.__mro__ if klass not in _NO_OP_BASES
+        for name in vars(klass) if name.startswith(("visit_", "leave_"))
+    }
     return tuple(
         name
-        for name in dir(visitor_type)
-        if (name.startswith("visit_") or name.startswith("leave_"))
-        and callable(getattr(visitor_type, name))
-        and not getattr(getattr(visitor_type, name), "_is_no_op", False)
+        for name in sorted(names)
+        if callable(getattr(visitor_type, name)) and not getattr(getattr(visitor_type, name), "_is_no_op", False)
     )
 
 
@@ -135,13 +208,19 @@ def replay_batched(
     nodes: Iterable[cst.CSTNode],
     parent_of: Callable[[cst.CSTNode], cst.CSTNode | None],
     visitors: Iterable[cst.BatchableCSTVisitor],
+    order_of: Callable[[cst.CSTNode], int] | None = None,
 ) -> None:
     """`visit_batched` over a tree already walked: its nodes in pre-order and their parents.
 
     Replaying a recorded walk is about 4x cheaper than walking again; the calls are the same, in the same
-    order (a node's `leave_` once its last descendant has been visited).
+    order (a node's `leave_` once its last descendant has been visited). With `order_of` (a node's position
+    in `nodes`, which must then be the facts' walk: trivia left out), only nodes that have `leave_` hooks
+    are tracked, closed when the position passes their last descendant's.
     """
     visit, leave = _hooks(visitors)
+    if order_of is not None:
+        _replay_by_position(nodes, order_of, _by_type(visit), _by_type(leave))
+        return
     open_nodes: list[cst.CSTNode] = []
     for node in nodes:
         parent = parent_of(node)
@@ -156,3 +235,41 @@ def replay_batched(
         node = open_nodes.pop()
         for method in leave.get(type(node).__name__, ()):
             method(node)
+
+
+def last_syntax_descendant(node: cst.CSTNode) -> cst.CSTNode:
+    """The last node of `node`'s subtree in pre-order, trivia left out (`node` itself when it has none)."""
+    while True:
+        below = syntax_children(node)
+        if not below:
+            return node
+        node = below[-1]
+
+
+def _by_type(hooks: dict[str, list[Callback]]) -> dict[type, list[Callback]]:
+    return {getattr(cst, name): methods for name, methods in hooks.items()}
+
+
+def _replay_by_position(nodes, order_of, visit: dict[type, list[Callback]], leave: dict[type, list[Callback]]):
+    hooked = visit.keys() | leave.keys()
+    open_nodes: list[tuple[int, cst.CSTNode]] = []  # (position of the last descendant, node), innermost last
+    # only nodes that some hook wants: a leave_ falls due before the next such node past the subtree, so the
+    # calls come in the same order as a visit of every node
+    for node in [node for node in nodes if type(node) in hooked]:
+        if open_nodes:
+            position = order_of(node)
+            while open_nodes and open_nodes[-1][0] < position:
+                done = open_nodes.pop()[1]
+                for method in leave[type(done)]:
+                    method(done)
+        kind = type(node)
+        methods = visit.get(kind)
+        if methods is not None:
+            for method in methods:
+                method(node)
+        if kind in leave:
+            open_nodes.append((order_of(last_syntax_descendant(node)), node))
+    while open_nodes:
+        done = open_nodes.pop()[1]
+        for method in leave[type(done)]:
+            method(done)

@@ -8,7 +8,7 @@ import libcst as cst
 import pytest
 
 from nnlint.facts import Facts
-from nnlint.walk import replay_batched, visit_batched
+from nnlint.walk import TRIVIA, replay_batched, visit_batched, walk
 
 REPO = Path(__file__).parent.parent
 SOURCES = sorted((REPO / "examples").glob("*.py")) + sorted((REPO / "nnlint" / "facts").glob("*.py"))
@@ -40,8 +40,42 @@ def test_same_calls_in_the_same_order_as_libcst(path):
     visit_batched(module, [walked])
     facts = Facts(module)
     replay_batched(facts.nodes(), facts.parent, [replayed])
+    by_position = Recorder()  # the engine's replay: leave hooks closed by subtree positions
+    replay_batched(facts.nodes(), facts.parent, [by_position], facts.order)
     assert walked.log == reference.log
     assert replayed.log == reference.log
+    assert by_position.log == reference.log
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda path: path.name)
+def test_facts_see_every_node_but_trivia_in_source_order_with_its_parent(path):
+    module = cst.parse_module(path.read_text(encoding="utf-8"))
+    expected: list[cst.CSTNode] = []
+    parents: dict[int, cst.CSTNode] = {}
+    open_nodes: list[cst.CSTNode] = []
+    inside_trivia = [0]
+
+    def on_visit(node):
+        if inside_trivia[0] or type(node) in TRIVIA:
+            inside_trivia[0] += 1
+            return
+        if open_nodes:
+            parents[id(node)] = open_nodes[-1]
+        expected.append(node)
+        open_nodes.append(node)
+
+    def on_leave(node):
+        if inside_trivia[0]:
+            inside_trivia[0] -= 1
+        else:
+            open_nodes.pop()
+
+    walk(module, on_visit, on_leave)
+    facts = Facts(module)
+    seen = list(facts.nodes())
+    assert [id(node) for node in seen] == [id(node) for node in expected]
+    assert all(facts.parent(node) is parents.get(id(node)) for node in seen)
+    assert [facts.order(node) for node in seen] == list(range(len(seen)))
 
 
 def test_attribute_hooks_are_refused_rather_than_ignored():

@@ -25,7 +25,7 @@ from nnlint.facts.imports import dotted
 from nnlint.facts.modules import latest_value
 from nnlint.facts.roles import receiver_name, role_of
 from nnlint.facts.splits import split_of
-from nnlint.walk import children
+from nnlint.walk import last_syntax_descendant
 
 BACKWARD = "backward"
 ZERO_GRAD = "zero_grad"
@@ -452,33 +452,30 @@ class _Index:
         self.methods: dict[tuple[cst.ClassDef, str], cst.FunctionDef] = {}
         self.returns: list[cst.Return] = []
         self._facts = facts
-        for node in facts.nodes():
-            if isinstance(node, (cst.For, cst.While)):
+        loop_kinds, call, assign = {cst.For, cst.While}, cst.Call, cst.Assign
+        ret, function = cst.Return, cst.FunctionDef
+        for node in facts.nodes():  # exact classes: `isinstance` on libcst's ABCs runs Python code per check
+            kind = type(node)
+            if kind in loop_kinds:
                 self.loops.append(node)
-            elif isinstance(node, cst.Call):
+            elif kind is call:
                 self.calls.append(node)
                 self._add_item(node)
-            elif isinstance(node, cst.Assign):
+            elif kind is assign:
                 if any(_is_grad_attribute(t.target) for t in node.targets) and _is_zeros(node.value):
                     self._add_item(node)
-            elif isinstance(node, cst.Return):
+            elif kind is ret:
                 self.returns.append(node)
-            elif isinstance(node, cst.FunctionDef):
+            elif kind is function:
                 outer = facts.parent(facts.parent(node))  # FunctionDef <- IndentedBlock <- ClassDef
-                if isinstance(outer, cst.ClassDef):
+                if type(outer) is cst.ClassDef:
                     self.methods.setdefault((outer, node.name.value), node)
                 else:  # module-level, or nested in a function and called by its bare name
                     self.functions.setdefault(node.name.value, node)
 
     def _last_order(self, node: cst.CSTNode) -> int:
         """Pre-order position of the last node in `node`'s subtree: follow the last child down."""
-        while True:
-            last = None
-            for last in children(node):
-                pass
-            if last is None:
-                return self._facts.order(node)
-            node = last
+        return self._facts.order(last_syntax_descendant(node))  # the facts' walk leaves trivia out
 
     def _add_item(self, node: cst.CSTNode) -> None:
         self.items.append(node)
