@@ -73,3 +73,43 @@ def test_accumulating_the_non_loss_element_is_clean():
 def test_accumulating_the_item_of_the_unpacked_loss_is_clean():
     source = FUNCTION_HELPER.replace("ACCUMULATED", "running += nll.item()")
     assert findings(source, "NN306") == []
+
+
+INSTANCE_HELPER = """
+    import torch.nn.functional as F
+
+    class Trainer:
+        def __init__(self, model, optimizer):
+            self.model, self.optimizer = model, optimizer
+
+        def train_step(self, x, y):
+            self.optimizer.zero_grad()
+            out = self.model(x)
+            nll = F.cross_entropy(out, y)
+            total = nll + out.pow(2).mean()
+            total.backward()
+            self.optimizer.step()
+            return RETURNED
+
+    def fit(model, optimizer, loader):
+        trainer = Trainer(model, optimizer)
+        total_loss = 0
+        for x, y in loader:
+            total, nll = trainer.train_step(x, y)
+            total_loss += total
+        return total_loss
+"""
+
+
+def test_tuple_from_a_method_called_on_an_instance_of_a_class_of_the_file():
+    assert findings(INSTANCE_HELPER.replace("RETURNED", "total, nll"), "NN306") == [(22, 9)]
+
+
+def test_instance_method_returning_items_is_clean():
+    assert findings(INSTANCE_HELPER.replace("RETURNED", "total.item(), nll.item()"), "NN306") == []
+
+
+def test_instance_of_an_unknown_class_is_not_guessed():
+    source = INSTANCE_HELPER.replace("RETURNED", "total, nll").replace(
+        "trainer = Trainer(model, optimizer)", "trainer = make_trainer(model, optimizer)")
+    assert findings(source, "NN306") == []
