@@ -254,7 +254,26 @@ class TrainingLoops:
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == "self":
             cls = self.facts.enclosing_class(call)
             return self._walk.methods.get((cls, func.attr.value)) if cls is not None else None
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+            cls = self._instance_class(func.value, call)
+            return self._walk.methods.get((cls, func.attr.value)) if cls is not None else None
         return None
+
+    def _instance_class(self, name: cst.Name, at: cst.CSTNode) -> cst.ClassDef | None:
+        """The class of this file that `trainer` is always an instance of (`trainer = Trainer(model)`)."""
+        values = self.facts.assigned_values(name, at)
+        if not values or len(values) != len(self.facts.bindings(name.value, at)):
+            return None
+        found = {
+            self._classes.get(value.func.value) if isinstance(value, cst.Call) and isinstance(value.func, cst.Name)
+            else None for value in values
+        }
+        return found.pop() if len(found) == 1 else None
+
+    @cached_property
+    def _classes(self) -> dict[str, cst.ClassDef]:
+        """This file's classes that define methods, by name."""
+        return {cls.name.value: cls for cls, _ in self._walk.methods}
 
     def returned_values(self, function: cst.FunctionDef) -> list[cst.BaseExpression | None]:
         """What `function`'s own `return` statements return (None for a bare `return`)."""
@@ -282,7 +301,8 @@ class TrainingLoops:
             if not kinds & {BACKWARD, *STEPS} or len(kinds & _ORDERED) < 2:
                 continue
             calls = self.calls_to(function)
-            if calls and all(self.loop_of(call) is not None for call in calls):
+            # `opt.backward(loss)` is itself a backward event, so the loop does not follow it into the body
+            if calls and all(self.loop_of(call) is not None and self._event(call) is None for call in calls):
                 continue
             region = Loop(function, None, events=events)
             region.no_grad = self.runs_without_grad(function.body)

@@ -116,4 +116,44 @@ def is_loss(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode, depth: int 
         return False
     if _LOSS_NAME.search(last):
         return True
-    return any(is_loss(facts, value, at, depth + 1) for value in facts.assigned_values(expr, at))
+    if any(is_loss(facts, value, at, depth + 1) for value in facts.assigned_values(expr, at)):
+        return True
+    return any(
+        _unpacked_loss(facts, b, depth) for b in facts.bindings(name, at) if b.index is not None
+    )
+
+
+def _unpacked_loss(facts: Facts, binding, depth: int) -> bool:
+    """`total, parts = self.train_step(batch)`, or `losses = step(...)` then `a, total = losses`: the
+    element taken is a graph-attached loss in every tuple the step helper returns."""
+    source = binding.value
+    calls = [source] if isinstance(source, cst.Call) else facts.assigned_values(source, binding.statement)
+    return any(
+        isinstance(call, cst.Call) and _returns_loss_at(facts, call, binding.index, depth) for call in calls
+    )
+
+
+def _returns_loss_at(facts: Facts, call: cst.Call, index: int, depth: int) -> bool:
+    loops = training_loops(facts)
+    helper = loops.resolve(call)
+    if helper is None:  # a helper of another module, from the project summaries
+        value = elsewhere.returned(facts, call)
+        element = value.elements[index] if value is not None and value.kind == "tuple" and index < len(
+            value.elements) else None
+        return element is not None and element.kind == "loss_tensor"
+    returned = loops.returned_values(helper)
+    return bool(returned) and all(
+        isinstance(value, cst.Tuple) and index < len(value.elements)
+        and _sums_loss(facts, value.elements[index].value, depth + 1)
+        for value in returned
+    )
+
+
+def _sums_loss(facts: Facts, expr: cst.BaseExpression, depth: int) -> bool:
+    """A loss, or a sum of terms one of which is (`total = rpn + roi`, returned before any `.item()`)."""
+    if isinstance(expr, cst.BinaryOperation):
+        return _sums_loss(facts, expr.left, depth) or _sums_loss(facts, expr.right, depth)
+    if isinstance(expr, cst.Name) and not is_loss(facts, expr, expr, depth):
+        values = facts.assigned_values(expr, expr)
+        return any(isinstance(v, cst.BinaryOperation) and _sums_loss(facts, v, depth + 1) for v in values)
+    return is_loss(facts, expr, expr, depth)

@@ -258,6 +258,9 @@ class Summariser:
             return Value("tuple", elements=tuple(self.value(e.value, at, depth + 1) for e in expr.elements))
         if is_detached(expr) or number(expr) is not None:
             return Value("number")
+        if isinstance(expr, cst.BinaryOperation):  # `total = nll + 0.01 * penalty`: still on the graph
+            sides = (self.value(expr.left, at, depth + 1), self.value(expr.right, at, depth + 1))
+            return Value("loss_tensor") if any(v is not None and v.kind == "loss_tensor" for v in sides) else None
         if isinstance(expr, (cst.Name, cst.Attribute)):
             qualified = facts.qualified_name(expr)
             if qualified in FUNCTIONAL_LOSSES:

@@ -10,6 +10,7 @@ from nnlint.facts.imports import dotted
 from nnlint.facts.loopless_evaluation import loopless_evaluations
 from nnlint.facts.loops import Loop, training_loops
 from nnlint.facts.mode_layers import switches_mode
+from nnlint.facts.train_mode_in_eval import train_mode_in_eval
 from nnlint.rules.base import Rule
 
 MESSAGE = (
@@ -25,6 +26,12 @@ CALL_MESSAGE = (
 LOOPLESS_MESSAGE = (
     "`{call}(...)` evaluates with the model in training mode, so dropout stays on and BatchNorm uses batch "
     "statistics — call `{call}.eval()` first"
+)
+
+TRAIN_INSIDE_MESSAGE = (
+    "`{model}.train()` runs inside this evaluation loop over `{loader}` before the forward, so the batches "
+    "are evaluated in training mode (dropout on, BatchNorm on batch statistics) despite any earlier "
+    "`.eval()` — the last mode call before the forward decides; remove it or move it after the loop"
 )
 
 
@@ -45,6 +52,8 @@ class EvalWithoutEvalMode(Rule):
             unset = not established(self.facts, call, lambda at: sets_eval_mode(self.facts, at))
             if unset and switches_mode(self.facts, call.func, call):
                 self.report(call, LOOPLESS_MESSAGE.format(call=self.context.code_for(call.func)))
+        for found in train_mode_in_eval(self.facts):
+            self.report(found.switch, TRAIN_INSIDE_MESSAGE.format(model=found.model, loader=found.loader))
 
     def _mode_matters(self, loop: Loop) -> bool:
         """Some model the loop runs may have dropout or batch statistics (or is defined out of sight)."""

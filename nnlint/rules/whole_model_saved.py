@@ -43,11 +43,17 @@ class WholeModelSaved(Rule):
         values = self.facts.assigned_values(obj, at)
         trained = name in training_loops(self.facts).trained_modules
         if values and len(values) == len(self.facts.bindings(name, at)):
+            # `net = Net()` in one arm, `net = torch.load(path)` (resuming) in the other: the load returns
+            # whatever was pickled, so it neither confirms nor contradicts the arm that builds the module.
+            values = [value for value in values if not self._loads_pickle(value)] or values
             if all(self._builds_module(value) for value in values):
                 return True
             # `self.model = Unet(**opts)` with the class imported, and an optimizer of the file trains it
             return trained and all(self._constructs(value) for value in values)
         return trained and not values
+
+    def _loads_pickle(self, value: cst.BaseExpression) -> bool:
+        return isinstance(value, cst.Call) and self.facts.call_name(value) == "torch.load"
 
     def _constructs(self, value: cst.BaseExpression) -> bool:
         """A call of a class (a capitalised name, `Unet(...)`, `models.Unet(...)`), not TorchScript."""
