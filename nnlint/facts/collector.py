@@ -235,3 +235,11 @@ class Facts:
         if name is None:
             return []
         return [b.value for b in self.bindings(name, at) if b.index is None]
+
+    def every_value(self, expr: cst.BaseExpression, at: cst.CSTNode) -> list[cst.BaseExpression] | None:
+        """Every expression a Name or `self.attr` may hold at `at`, or None when one of its bindings is not a
+        whole assignment (a tuple element, a loop target, a parameter): then what it holds is not all known."""
+        name = dotted(expr)
+        bindings = self.bindings(name, at) if name is not None else []
+        values = [b.value for b in bindings if b.index is None]
+        return values if len(values) == len(bindings) else None

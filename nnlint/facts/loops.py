@@ -261,8 +261,8 @@ class TrainingLoops:
 
     def _instance_class(self, name: cst.Name, at: cst.CSTNode) -> cst.ClassDef | None:
         """The class of this file that `trainer` is always an instance of (`trainer = Trainer(model)`)."""
-        values = self.facts.assigned_values(name, at)
-        if not values or len(values) != len(self.facts.bindings(name.value, at)):
+        values = self.facts.every_value(name, at)
+        if not values:
             return None
         found = {
             self._classes.get(value.func.value) if isinstance(value, cst.Call) and isinstance(value.func, cst.Name)
@@ -367,7 +367,7 @@ class TrainingLoops:
         for item in self._walk.items_within(region):
             if self.facts.scope_of(item) is not root:
                 continue
-            local = guards + self._guards(item, region)
+            local = guards + self.guards(item, region)
             where = (*position, self.facts.order(item))
             kind = self._event(item)
             if kind is not None:
@@ -394,7 +394,8 @@ class TrainingLoops:
             return parent
         return self.facts.scope_of(region)
 
-    def _guards(self, node: cst.CSTNode, region: cst.CSTNode) -> tuple[Guard, ...]:
+    def guards(self, node: cst.CSTNode, region: cst.CSTNode) -> tuple[Guard, ...]:
+        """The branches (`if` arms, `except` handlers, loop bodies) between `region` and `node`, outermost first."""
         found = []
         child = node
         for ancestor in self.facts.ancestors(node):

@@ -27,8 +27,8 @@ _MOVES = frozenset({"to", "cuda", "cpu", "float", "double", "half"})
 
 def switches_mode(facts: Facts, model: cst.BaseExpression, at: cst.CSTNode) -> bool:
     """False only when every definition `model` can hold is visible here and none depends on the mode."""
-    values = facts.assigned_values(model, at)
-    if not values or len(values) != len(facts.bindings(dotted(model) or "", at)):
+    values = facts.every_value(model, at)
+    if not values:
         return True
     return any(_value_switches(facts, value, set()) for value in values)
 

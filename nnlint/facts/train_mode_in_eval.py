@@ -33,7 +33,7 @@ def train_mode_in_eval(facts: Facts) -> list[TrainModeInEval]:
             model = dotted(forward.func)
             if model is None:
                 continue
-            at = Event("forward", forward, model, loops._guards(forward, loop.node.body), (facts.order(forward),))
+            at = Event("forward", forward, model, loops.guards(forward, loop.node.body), (facts.order(forward),))
             last = _last_mode_before(at, [m for m in modes if m.receiver == model])
             if last is not None and last.kind == TRAIN_MODE:
                 found.setdefault(id(last.node), TrainModeInEval(last.node, model, loop.iterable_name or "the loader"))

@@ -440,8 +440,8 @@ def _model_class(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode) -> cst
         annotated = _annotated_model_class(facts, expr, at)
         if annotated is not None:
             return annotated
-        values = facts.assigned_values(expr, at)
-        if len(values) != len(facts.bindings(dotted(expr) or "", at)):
+        values = facts.every_value(expr, at)
+        if values is None:
             return None
     names = {dotted(_unmoved(value).func) if isinstance(value, cst.Call) else None for value in values}
     if len(names) != 1:
@@ -545,9 +545,8 @@ def _loss_function_held(facts: Facts, call: cst.Call) -> str | None:
 def _held_loss_kinds(facts: Facts, call: cst.Call) -> set[str | None]:
     """The kinds of loss function the callee name may hold, one per binding and per arm of a conditional
     expression (`F.binary_cross_entropy if binary else F.cross_entropy`); None for an arm that is not one."""
-    name = dotted(call.func)
-    values = facts.assigned_values(call.func, call) if name is not None else []
-    if not values or len(values) != len(facts.bindings(name, call)):
+    values = facts.every_value(call.func, call)
+    if not values:
         return set()
     kinds: set[str | None] = set()
     while values:

@@ -40,9 +40,9 @@ class WholeModelSaved(Rule):
 
     def _is_module(self, obj: cst.BaseExpression, name: str, at: cst.CSTNode) -> bool:
         """Trained by an optimizer of this file, or always bound to a module this file builds."""
-        values = self.facts.assigned_values(obj, at)
+        values = self.facts.every_value(obj, at)
         trained = name in training_loops(self.facts).trained_modules
-        if values and len(values) == len(self.facts.bindings(name, at)):
+        if values:
             # `net = Net()` in one arm, `net = torch.load(path)` (resuming) in the other: the load returns
             # whatever was pickled, so it neither confirms nor contradicts the arm that builds the module.
             values = [value for value in values if not self._loads_pickle(value)] or values
@@ -50,7 +50,7 @@ class WholeModelSaved(Rule):
                 return True
             # `self.model = Unet(**opts)` with the class imported, and an optimizer of the file trains it
             return trained and all(self._constructs(value) for value in values)
-        return trained and not values
+        return trained and not self.facts.assigned_values(obj, at)
 
     def _loads_pickle(self, value: cst.BaseExpression) -> bool:
         return isinstance(value, cst.Call) and self.facts.call_name(value) == "torch.load"
