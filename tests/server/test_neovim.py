@@ -11,6 +11,7 @@ import textwrap
 import pytest
 
 from tests.conftest import VIEW_BUG
+from tests.server.cross_file_project import SOFTMAX, TRAIN
 
 NVIM = shutil.which("nvim")
 
@@ -102,41 +103,11 @@ handle:close()
 vim.lsp.stop_client(client_id)
 vim.cmd("qa!")
 """
-MODEL = """
-import torch.nn.functional as F
-from torch import nn
-
-
-class Net(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.fc = nn.Linear(8, 2)
-
-    def forward(self, x):
-        return F.softmax(self.fc(x), dim=1)
-"""
-TRAIN = """
-from torch import nn
-
-from models.net import Net
-
-
-def train(loader, optimizer):
-    model = Net()
-    criterion = nn.CrossEntropyLoss()
-    for x, y in loader:
-        loss = criterion(model(x), y)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-"""
-
-
 @pytest.mark.skipif(NVIM is None, reason="nvim is not installed (Debian package `neovim`; .ci/run installs it)")
 def test_neovim_editing_the_model_buffer_updates_the_open_train_py(tmp_path):
     (tmp_path / "models").mkdir()
     (tmp_path / "models/__init__.py").write_text("", encoding="utf-8")
-    (tmp_path / "models/net.py").write_text(textwrap.dedent(MODEL).lstrip("\n"), encoding="utf-8")
+    (tmp_path / "models/net.py").write_text(textwrap.dedent(SOFTMAX).lstrip("\n"), encoding="utf-8")
     (tmp_path / "train.py").write_text(textwrap.dedent(TRAIN).lstrip("\n"), encoding="utf-8")
     (tmp_path / "init.lua").write_text(CROSS_FILE_LUA, encoding="utf-8")
     out = tmp_path / "steps.txt"

@@ -9,38 +9,10 @@ import time
 import pytest
 from lsprotocol import types
 
+from tests.server.cross_file_project import LOGITS, SOFTMAX, TRAIN
+
 pytestmark = pytest.mark.asyncio
 
-NET = """
-import torch.nn.functional as F
-from torch import nn
-
-
-class Net(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.fc = nn.Linear(8, 2)
-
-    def forward(self, x):
-        return {output}
-"""
-SOFTMAX = NET.format(output="F.softmax(self.fc(x), dim=1)")
-LOGITS = NET.format(output="self.fc(x)")
-TRAIN = """
-from torch import nn
-
-from models.net import Net
-
-
-def train(loader, optimizer):
-    model = Net()
-    criterion = nn.CrossEntropyLoss()
-    for x, y in loader:
-        loss = criterion(model(x), y)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-"""
 UNRELATED = """
 def accuracy(logits, labels):
     return (logits.argmax(1) == labels).float().mean()
