@@ -129,6 +129,15 @@ def possible_origins(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode, de
     return found
 
 
+def origin_among(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode, kinds) -> Origin | None:
+    """The origin of `expr` if its kind is one of `kinds`, else the first arm of an `if`/`else` reaching it
+    whose origin is (a flag picks the model: any arm that feeds the loss wrongly is a bug); None otherwise."""
+    found = origin(facts, expr, at)
+    if found is None or found.kind not in kinds:
+        found = next((o for o in possible_origins(facts, expr, at) if o.kind in kinds), None)
+    return found
+
+
 def _name_origin(facts: Facts, name: cst.Name, at: cst.CSTNode, depth: int) -> Origin | None:
     """A local name: its nearest assignment, an element of a model's returned tuple
     (`validity, label = discriminator(x)`), or, for a parameter, what every caller in this file passes."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from nnlint.facts.values import loss_call, origin, possible_origins
+from nnlint.facts.values import loss_call, origin_among
 from nnlint.rules.base import Rule
 
 _WHAT = {
@@ -30,8 +30,6 @@ class NllWithoutLogSoftmax(Rule):
         loss = loss_call(self.facts, node)
         if loss is None or loss.kind != "nll":
             return
-        found = origin(self.facts, loss.input, node)
-        if found is None or found.kind not in _WHAT:  # one arm of an `if`/`else` that picks the model
-            found = next((o for o in possible_origins(self.facts, loss.input, node) if o.kind in _WHAT), found)
-        if found is not None and found.kind in _WHAT:
+        found = origin_among(self.facts, loss.input, node, _WHAT)
+        if found is not None:
             self.report(node, MESSAGE.format(what=_WHAT[found.kind]))

@@ -7,7 +7,7 @@ import libcst as cst
 from nnlint.facts.elsewhere import describe
 from nnlint.facts.loss_positions import swapped_prediction
 from nnlint.facts.modules import latest_value, nn_class
-from nnlint.facts.values import Origin, activation_input, loss_call, origin, possible_origins
+from nnlint.facts.values import Origin, activation_input, loss_call, origin, origin_among
 from nnlint.rules.base import PendingFix, Rule
 
 MESSAGES = {
@@ -46,16 +46,14 @@ class SoftmaxIntoCrossEntropy(Rule):
         loss = loss_call(self.facts, node)
         if loss is None or loss.kind != "cross_entropy":
             return
-        found = origin(self.facts, loss.input, node)
-        if found is None or found.kind not in MESSAGES:  # one arm of an `if`/`else` that picks the model
-            found = next((o for o in possible_origins(self.facts, loss.input, node) if o.kind in MESSAGES), found)
+        found = origin_among(self.facts, loss.input, node, MESSAGES)
         swapped = swapped_prediction(loss)
-        if (found is None or found.kind not in MESSAGES) and swapped is not None:
+        if found is None and swapped is not None:
             found = origin(self.facts, swapped, node)
             if found is not None and found.kind in MESSAGES:
                 self.report(node, SWAPPED_MESSAGE)
             return
-        if found is None or found.kind not in MESSAGES:
+        if found is None:
             return
         if found.elsewhere is not None:  # a model whose forward ends in the activation, defined elsewhere
             where = found.elsewhere
