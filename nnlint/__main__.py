@@ -1,4 +1,4 @@
-from nnlint.cli import main
+from nnlint.daemon.launcher import main
 
 if __name__ == "__main__":
     main()

@@ -12,6 +12,7 @@ import click
 
 from nnlint import __version__
 from nnlint.config import ConfigError, Settings, find_config_file, load_settings, with_overrides
+from nnlint.daemon.command import daemon_command
 from nnlint.discovery import PathError
 from nnlint.report import FORMATS
 from nnlint.rules import catalogue
@@ -152,6 +153,7 @@ def server_command(tcp: str | None) -> None:
 
 
 cli.add_command(run_command)  # runtime mode: imports torch only when it runs
+cli.add_command(daemon_command)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -162,7 +164,10 @@ def main(argv: list[str] | None = None) -> None:
         cli.main(args=args, prog_name="nnlint", standalone_mode=False)
     except click.exceptions.Exit as done:
         sys.exit(done.exit_code)
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as error:
+        if isinstance(error.__context__, KeyboardInterrupt):  # click turns Ctrl-C into Abort
+            click.echo("nnlint: interrupted", err=True)
+            sys.exit(130)
         click.echo("nnlint: aborted", err=True)
         sys.exit(2)
     except click.UsageError as error:
