@@ -248,3 +248,12 @@ def test_nnlint_run_is_never_handed_to_the_daemon(daemon, tmp_path):
     missing = _nnlint("run", "no_such_script.py", env=daemon, cwd=tmp_path)
     assert missing.returncode == 2
     assert _runs_served(daemon) == served
+
+
+def test_two_starts_at_once_leave_one_daemon(runtime_env, tmp_path):
+    starts = [subprocess.Popen([sys.executable, "-m", "nnlint", "daemon", "start"], env=runtime_env, cwd=tmp_path,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outputs = [start.communicate(timeout=120) for start in starts]
+    assert [start.returncode for start in starts] == [0, 0], outputs
+    pids = {re.search(r"pid (\d+)", out).group(1) for out, _ in outputs}
+    assert len(pids) == 1 and _daemon_pid(runtime_env) == int(pids.pop())

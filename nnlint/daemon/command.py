@@ -12,6 +12,7 @@ import click
 
 from nnlint.daemon import address, protocol
 
+ANOTHER_DAEMON = 3  # the server's exit code when another daemon holds this installation's lock
 START_WAIT = 60.0  # seconds: the first start compiles bytecode for every module on a slow disk
 
 
@@ -51,7 +52,7 @@ def start(idle_timeout: float) -> None:
         if status is not None:
             click.echo(f"nnlint daemon: started (pid {status['status']['pid']}); `nnlint` runs now go through it")
             return
-        if process.poll() is not None:
+        if process.poll() not in (None, ANOTHER_DAEMON):  # another start won the lock: wait for its daemon
             raise DaemonError(f"the daemon exited at start ({_last_line(address.log_path())}; log: {directory})")
         time.sleep(0.05)
     process.terminate()

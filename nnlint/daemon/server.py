@@ -259,7 +259,7 @@ def main() -> None:
     address.checked_directory(create=True)
     if not _hold_lock():
         print("nnlint daemon: another daemon already serves this installation", file=sys.stderr)
-        sys.exit(3)
+        sys.exit(3)  # command.ANOTHER_DAEMON
     import_what_a_run_needs()
     gc.freeze()  # the imported modules live as long as the daemon: forks need not scan or copy them
     listener, inode = _listen()
