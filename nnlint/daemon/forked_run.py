@@ -38,8 +38,9 @@ def _adopt_caller(request: dict, fds: list[int]) -> None:
             os.close(fd)
     encodings = request["encodings"]
     sys.stdin = sys.__stdin__ = open(0, encoding=encodings[0][0], errors=encodings[0][1], closefd=False)
-    sys.stdout = sys.__stdout__ = _text_stream(1, *encodings[1])
-    sys.stderr = sys.__stderr__ = _text_stream(2, *encodings[2])
+    unbuffered = request.get("unbuffered", False)
+    sys.stdout = sys.__stdout__ = _text_stream(1, *encodings[1], unbuffered, line_buffered=os.isatty(1))
+    sys.stderr = sys.__stderr__ = _text_stream(2, *encodings[2], unbuffered, line_buffered=True)
     os.umask(request["umask"])
     os.environ.clear()
     os.environ.update(request["env"])
@@ -47,10 +48,12 @@ def _adopt_caller(request: dict, fds: list[int]) -> None:
     sys.argv = [request["program"], *request["argv"]]
 
 
-def _text_stream(fd: int, encoding: str, errors: str):
-    # As the interpreter sets up its own: line-buffered on a terminal, block-buffered on a pipe or file.
-    return io.TextIOWrapper(open(fd, "wb", closefd=False), encoding=encoding, errors=errors,
-                            line_buffering=os.isatty(fd))
+def _text_stream(fd: int, encoding: str, errors: str, unbuffered: bool, line_buffered: bool):
+    # As the interpreter sets up its own: stdout line-buffered on a terminal and block-buffered on a pipe,
+    # stderr line-buffered, both written through under `python -u` / PYTHONUNBUFFERED.
+    raw = open(fd, "wb", buffering=0 if unbuffered else -1, closefd=False)
+    return io.TextIOWrapper(raw, encoding=encoding, errors=errors, line_buffering=line_buffered,
+                            write_through=unbuffered)
 
 
 def _run_command_line(argv: list[str]) -> int:

@@ -79,6 +79,7 @@ def _run_request(args: list[str]) -> dict:
     return {
         "kind": "run", "argv": args, "program": sys.argv[0], "cwd": os.getcwd(), "env": dict(os.environ),
         "umask": umask, "encodings": [_encoding(sys.stdin), _encoding(sys.stdout), _encoding(sys.stderr)],
+        "unbuffered": bool(getattr(sys.stdout, "write_through", False)),  # python -u, PYTHONUNBUFFERED
     }
 
 
