@@ -257,3 +257,33 @@ def test_two_starts_at_once_leave_one_daemon(runtime_env, tmp_path):
     assert [start.returncode for start in starts] == [0, 0], outputs
     pids = {re.search(r"pid (\d+)", out).group(1) for out, _ in outputs}
     assert len(pids) == 1 and _daemon_pid(runtime_env) == int(pids.pop())
+
+
+LOCAL_HOOK = """\
+repos:
+  - repo: local
+    hooks:
+      - id: nnlint
+        name: nnlint
+        entry: nnlint check --force-exclude
+        language: system
+        types_or: [python, jupyter]
+"""
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="pre-commit needs git")
+def test_a_local_pre_commit_hook_is_served_by_the_daemon(daemon, tmp_path):
+    scripts = str(Path(sys.executable).parent)  # this environment's `nnlint` and `pre-commit`
+    env = {**daemon, "PATH": scripts + os.pathsep + daemon.get("PATH", ""), "PRE_COMMIT_HOME": str(tmp_path / "home")}
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / ".pre-commit-config.yaml").write_text(LOCAL_HOOK)
+    (repo / "model.py").write_text(VIEW_BUG.lstrip("\n"))
+    for args in (["init", "-q"], ["add", "."]):
+        subprocess.run(["git", *args], cwd=repo, env=env, check=True)
+    served = _runs_served(daemon)
+    hook = subprocess.run([os.path.join(scripts, "pre-commit"), "run", "--files", "model.py"], cwd=repo, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert hook.returncode == 1, hook.stdout + hook.stderr
+    assert "model.py:6:12: NN101" in hook.stdout
+    assert _runs_served(daemon) == served + 1
