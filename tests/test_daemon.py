@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CLAMP_BUG, VIEW_BUG
+from tests.test_bad_input import FILES as BAD_FILES
 
 REPO = Path(__file__).parent.parent
 
@@ -117,6 +118,20 @@ def test_runs_through_the_daemon_print_and_exit_as_in_process(daemon, write, tmp
         assert result.returncode == expected, (args, result.stderr)
     assert "NN101" in _nnlint(".", env=daemon, cwd=tmp_path).stdout
     assert _runs_served(daemon) == served + len(runs) + 1
+
+
+def test_the_bad_input_table_reads_the_same_through_the_daemon(daemon, tmp_path):
+    served = _runs_served(daemon)
+    for name, data, _, code in BAD_FILES:
+        folder = tmp_path / name.removesuffix(".py")
+        folder.mkdir()
+        (folder / name).write_bytes(data)
+        assert _same_as_in_process([name, "--no-cache"], daemon, folder).returncode == code, name
+    os.mkfifo(tmp_path / "pipe.py")
+    (tmp_path / "dangling.py").symlink_to("moved_away.py")
+    for odd_path in ("pipe.py", "dangling.py", "missing.py"):
+        assert _same_as_in_process([odd_path], daemon, tmp_path).returncode == 2
+    assert _runs_served(daemon) == served + len(BAD_FILES) + 3
 
 
 def test_fix_through_the_daemon_writes_the_file(daemon, write, tmp_path):
