@@ -30,7 +30,7 @@ def main() -> None:
 
 
 def _may_hand_off(args: list[str]) -> bool:
-    if os.environ.get("NNLINT_NO_DAEMON") or not hasattr(socket, "send_fds"):
+    if os.environ.get("NNLINT_NO_DAEMON", "") not in ("", "0") or not hasattr(socket, "send_fds"):
         return False
     if args and args[0] in _NEVER_HANDED_OFF:
         return False
@@ -47,13 +47,17 @@ def _hand_off(args: list[str]) -> int | None:
     has been printed and the caller runs it itself)."""
     try:
         address.checked_directory(create=False)
-        connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        connection.connect(address.socket_path())
-        protocol.send(connection, _run_request(args), fds=[0, 1, 2])
-    except (OSError, address.AddressError):
-        return None  # a socket left by a daemon that died, or a folder we must not trust
-    forward = _SignalForwarding(connection)
+    except address.AddressError:
+        return None  # a folder we must not trust
+    connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    forward = _SignalForwarding(connection)  # from before the request: a Ctrl-C is never lost in between
     try:
+        try:
+            connection.connect(address.socket_path())
+            protocol.send(connection, _run_request(args), fds=[0, 1, 2])
+        except OSError:
+            return None  # a socket left by a daemon that died
+        forward.send_pending()
         reply, _ = protocol.receive(connection)
     except protocol.ProtocolError:
         print("nnlint: error: the daemon stopped during this run (`nnlint daemon start` starts it again; "
@@ -92,14 +96,24 @@ class _SignalForwarding:
 
     def __init__(self, connection: socket.socket) -> None:
         self.connection = connection
+        self.sent_request = False
+        self.pending: list[int] = []  # signals that came before the request went out
         self.previous = {number: signal.signal(number, self._forward)
                          for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
 
     def _forward(self, number, _frame) -> None:
+        if not self.sent_request:
+            self.pending.append(int(number))
+            return
         try:
             protocol.send(self.connection, {"kind": "signal", "number": int(number)})
         except OSError:
             pass
+
+    def send_pending(self) -> None:
+        self.sent_request = True
+        for number in self.pending:
+            self._forward(number, None)
 
     def restore(self) -> None:
         for number, handler in self.previous.items():
