@@ -5,11 +5,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from dataclasses import replace
 from pathlib import Path
 
 from nnlint import __version__
+from nnlint.atomic_write import replace_text
 from nnlint.diagnostic import Diagnostic
 
 CACHE_DIR = ".nnlint_cache"
@@ -100,9 +100,6 @@ class Cache:
             return
         try:
             make_cache_dir(self.path.parent)
-            handle, temporary = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                stream.write(json.dumps(self.entries))  # dumps: C encoder; dump() encodes in Python
-            os.replace(temporary, self.path)
+            replace_text(self.path, json.dumps(self.entries))  # dumps: C encoder; dump() encodes in Python
         except OSError:
             pass
