@@ -19,7 +19,6 @@ from nnlint.project.spec import ProjectSpec
 from nnlint import selectors
 from nnlint.config import Settings
 from nnlint.diagnostic import Diagnostic, Location
-from nnlint.notebooks import Notebook, NotebookError, is_notebook
 from nnlint.rules import catalogue
 from nnlint.rules.engine_codes import UNREADABLE
 from nnlint.selection import Selection
@@ -122,8 +121,9 @@ def lint_file(
 def lint_data(
     path: str, data: bytes, selection: Selection, fix: FixRequest | None, data_hash: str, project=None,
 ) -> FileOutcome:
-    # imported here, not at the top: a run answered from the cache never loads libcst or a rule
+    # imported here, not at the top: a run answered from the cache never loads libcst, a rule or the notebooks
     from nnlint.engine import decode, lint_bytes
+    from nnlint.notebooks import is_notebook
 
     if is_notebook(path):
         return _lint_notebook(path, data, selection, fix, data_hash)
@@ -163,6 +163,8 @@ def _rewrite(path: str, source: str, diagnostics: list[Diagnostic], selection: S
 
 def _lint_notebook(path: str, data: bytes, selection: Selection, fix: FixRequest | None, data_hash: str) -> FileOutcome:
     """A notebook's code cells linted as one text; findings placed in their cells; fixes written to changed cells."""
+    from nnlint.notebooks import Notebook, NotebookError
+
     try:
         notebook = Notebook.parse(data)
     except NotebookError as error:
