@@ -209,14 +209,13 @@ def run(
     selector = Selector(settings)
     cache = Cache(settings.root, settings.fingerprint()) if use_cache else None
     project = ProjectSpec.of(settings, roots, cached=cache is not None)
-    index = project.index()
-    index.finder.forget()
+    project.forget_searches()
     result = RunResult()
     pending: list[tuple[str, Selection, str | None]] = []
     for path in files:
         cached = cache.get(path) if cache is not None and fix is None else None
         dependencies = cache.dependencies_of(path) if cached is not None else {}
-        if cached is not None and (dependencies is None or not index.unchanged(dependencies)):
+        if cached is not None and not _still_valid(dependencies, project):
             cached = None  # a summary it used changed (an imported model, a helper): lint again
             pending.append((str(path), selector.for_path(str(path)), None))
             continue
@@ -231,7 +230,7 @@ def run(
         if outcome.same_as_cached:
             cached = cache.get(Path(outcome.path), outcome.data_hash) if cache is not None else None
             dependencies = cache.dependencies_of(Path(outcome.path)) if cached is not None else None
-            if dependencies is None or not index.unchanged(dependencies):
+            if not _still_valid(dependencies, project):
                 # the entry's findings are damaged, or came from a summary that has changed since
                 outcome = lint_file(outcome.path, selector.for_path(outcome.path), fix, None, project)
             else:
@@ -242,6 +241,12 @@ def run(
     if cache is not None:
         cache.save()
     return result
+
+
+def _still_valid(dependencies: dict[str, str] | None, project: ProjectSpec) -> bool:
+    """Whether the summaries that cached findings used (None: a damaged entry) still read the same; the
+    project index is only built when they used some."""
+    return dependencies is not None and (not dependencies or project.index().unchanged(dependencies))
 
 
 def _lint_all(pending, fix, on_file_done, project):
