@@ -213,8 +213,8 @@ def run(
     result = RunResult()
     pending: list[tuple[str, Selection, str | None]] = []
     for path in files:
-        cached = cache.get(path) if cache is not None and fix is None else None
-        dependencies = cache.dependencies_of(path) if cached is not None else {}
+        found = cache.lookup(path) if cache is not None and fix is None else None
+        cached, dependencies = found if found is not None else (None, {})
         if cached is not None and not _still_valid(dependencies, project):
             cached = None  # a summary it used changed (an imported model, a helper): lint again
             pending.append((str(path), selector.for_path(str(path)), None))
@@ -228,8 +228,8 @@ def run(
 
     for outcome in _lint_all(pending, fix, on_file_done, project):
         if outcome.same_as_cached:
-            cached = cache.get(Path(outcome.path), outcome.data_hash) if cache is not None else None
-            dependencies = cache.dependencies_of(Path(outcome.path)) if cached is not None else None
+            found = cache.lookup(Path(outcome.path), outcome.data_hash) if cache is not None else None
+            cached, dependencies = found if found is not None else (None, None)
             if not _still_valid(dependencies, project):
                 # the entry's findings are damaged, or came from a summary that has changed since
                 outcome = lint_file(outcome.path, selector.for_path(outcome.path), fix, None, project)
