@@ -5,11 +5,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from dataclasses import replace
 from pathlib import Path
 
 from nnlint import __version__
+from nnlint.atomic_write import replace_text
 from nnlint.diagnostic import Diagnostic
 
 CACHE_DIR = ".nnlint_cache"
@@ -51,7 +51,13 @@ class Cache:
 
     def get(self, path: Path, data_hash: str | None = None) -> list[Diagnostic] | None:
         """Cached diagnostics if the file is unchanged: same size and mtime, or same content hash."""
-        entry = self.entries.get(_key(path, self.working_directory))
+        found = self.lookup(path, data_hash)
+        return found[0] if found is not None else None
+
+    def lookup(self, path: Path, data_hash: str | None = None) -> tuple[list[Diagnostic], dict[str, str] | None] | None:
+        """`get`'s diagnostics, and the project summaries (path -> digest) they were computed from: None when
+        the entry's are damaged (its findings are then not trusted either)."""
+        entry = self.entries.get(_key(path, self.working_directory))  # as `put` keyed it (symlinks kept)
         if entry is None:
             return None
         try:
@@ -62,18 +68,11 @@ class Cache:
             unchanged = (entry["mtime"], entry["size"]) == (status.st_mtime_ns, status.st_size)
             if not unchanged and entry["hash"] != data_hash:
                 return None
-            return [replace(Diagnostic.from_dict(item), filename=str(path)) for item in entry["diagnostics"]]
+            diagnostics = [replace(Diagnostic.from_dict(item), filename=str(path)) for item in entry["diagnostics"]]
+            dependencies = entry.get("dependencies", {})
         except (KeyError, TypeError, ValueError, AttributeError):  # a damaged entry is a miss, relinted
             return None
-
-    def dependencies_of(self, path: Path) -> dict[str, str] | None:
-        """The project summaries (path -> digest) the cached findings were computed from; None when the
-        entry is damaged (its findings are then not trusted either)."""
-        entry = self.entries.get(_key(path, self.working_directory))  # as `put` keyed it (symlinks kept)
-        if not isinstance(entry, dict):
-            return {}
-        dependencies = entry.get("dependencies", {})
-        return dict(dependencies) if isinstance(dependencies, dict) else None
+        return diagnostics, dict(dependencies) if isinstance(dependencies, dict) else None
 
     def hash_of(self, path: Path) -> str | None:
         entry = self.entries.get(_key(path, self.working_directory))
@@ -100,9 +99,6 @@ class Cache:
             return
         try:
             make_cache_dir(self.path.parent)
-            handle, temporary = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                stream.write(json.dumps(self.entries))  # dumps: C encoder; dump() encodes in Python
-            os.replace(temporary, self.path)
+            replace_text(self.path, json.dumps(self.entries))  # dumps: C encoder; dump() encodes in Python
         except OSError:
             pass

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 import sys
 from contextlib import nullcontext
@@ -18,8 +17,6 @@ from nnlint.config import Settings
 from nnlint.diagnostic import Diagnostic
 from nnlint.discovery import discover
 from nnlint.discovery import force_excluded
-from nnlint.notebooks import diff as notebook_diff
-from nnlint.notebooks import is_notebook
 from nnlint.project.spec import ProjectSpec
 from nnlint.report import read_source_file, write_report, write_statistics
 from nnlint.rules import catalogue
@@ -203,6 +200,11 @@ def _encoded(outcome: FileOutcome) -> bytes:
 
 
 def _unified_diff(outcome: FileOutcome) -> str:
+    import difflib  # here, like the notebooks: only --diff shows one
+
+    from nnlint.notebooks import diff as notebook_diff
+    from nnlint.notebooks import is_notebook
+
     if is_notebook(outcome.path):
         return notebook_diff(outcome.path, outcome.original, outcome.fixed)
     lines = difflib.unified_diff(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 import sys
 import traceback
@@ -105,6 +104,8 @@ def _settings(paths, config_file, **overrides) -> Settings:
 @click.argument("code")
 def rule_command(code: str) -> None:
     """Explain one rule: its catalogue page."""
+    from difflib import get_close_matches
+
     from rich.console import Console
     from rich.markdown import Markdown
 
@@ -113,7 +114,7 @@ def rule_command(code: str) -> None:
     known = catalogue()
     code = code.upper()
     if code not in known:
-        close = difflib.get_close_matches(code, known, n=1)
+        close = get_close_matches(code, known, n=1)
         hint = f" (did you mean {close[0]}?)" if close else ""
         raise click.UsageError(f"unknown rule code `{code}`{hint}; `nnlint rules` lists them all")
     text = page_text(code)

@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import difflib
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
 
 from nnlint import selectors
 from nnlint.report import FORMATS
@@ -110,7 +104,9 @@ def load_settings(config_file: Path | None) -> Settings:
     values = {}
     for key, value in table.items():
         if key not in _KEYS:
-            hint = difflib.get_close_matches(key, _KEYS, n=1)
+            from difflib import get_close_matches  # here: only a mistyped key needs it
+
+            hint = get_close_matches(key, _KEYS, n=1)
             suggestion = f" (did you mean `{hint[0]}`?)" if hint else ""
             raise ConfigError(f"{where}: unknown key `{key}`{suggestion}")
         values[key.replace("-", "_")] = _validate(where, key, _KEYS[key], value)
@@ -127,6 +123,12 @@ def with_overrides(settings: Settings, **overrides) -> Settings:
 
 
 def _read_toml(path: Path) -> dict:
+    # imported here: a project without a pyproject.toml or nnlint.toml has no TOML to parse
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python 3.10 only
+        import tomli as tomllib
+
     try:
         with path.open("rb") as handle:
             return tomllib.load(handle)

@@ -23,6 +23,11 @@ def _spec(patterns) -> _Spec:
     return _Spec(pathspec.GitIgnoreSpec.from_lines(patterns))
 
 
+# How pathspec spells a pattern without a slash (`build`, `*.egg-info`): the name at any depth, a file or a folder
+_ANY_DEPTH = "^(?:.+/)?"
+_FILE_OR_FOLDER = ("(?:(?:/)|$)", "(?:(?:/).*)?$")  # pathspec 1.x, 0.12
+
+
 class _Spec:
     """A gitignore spec, asked with one regular expression where no pattern negates (`!keep`).
 
@@ -43,15 +48,38 @@ class _Spec:
         elif all(isinstance(regex, re.Pattern) and isinstance(regex.pattern, str) for regex in expressions) and (
             len({regex.flags for regex in expressions}) == 1
         ):
-            joined = "|".join(f"(?:{regex.pattern})" for regex in expressions).replace("(?P<ps_d>", "(?:")
-            self._any = re.compile(joined, expressions[0].flags)
+            sources = [regex.pattern.replace("(?P<ps_d>", "(?:") for regex in expressions]
+            try:
+                self._any = re.compile(_joined(sources), expressions[0].flags)
+            except re.error:  # a shape _joined() misread: the plain alternation is always sound
+                self._any = re.compile("|".join(f"(?:{source})" for source in sources), expressions[0].flags)
 
     def match_file(self, path: str) -> bool:
+        return self.match_normalized(pathspec.util.normalize_file(path))
+
+    def match_normalized(self, path: str) -> bool:
+        """`path` already relative, with forward slashes and no leading `./` (as the walk builds them)."""
         if self._never:
             return False
         if self._any is None:
             return self.spec.match_file(path)
-        return self._any.search(pathspec.util.normalize_file(path)) is not None
+        return self._any.search(path) is not None
+
+
+def _joined(sources: list[str]) -> str:
+    """One alternation of `sources`, where those that match a name at any depth share one branch,
+    `^(?:.+/)?(?:\\.git|build|...)(?:/|$)`: one pass over the path for all of them, rather than a pass each
+    that tries every `/` in it (the default excludes are all of this kind)."""
+    alone, shared = [], {suffix: [] for suffix in _FILE_OR_FOLDER}
+    for source in sources:
+        suffix = next((s for s in _FILE_OR_FOLDER if source.startswith(_ANY_DEPTH) and source.endswith(s)), None)
+        name = source[len(_ANY_DEPTH):-len(suffix)] if suffix is not None else ""
+        if suffix is None or len(source) < len(_ANY_DEPTH) + len(suffix) or "|" in name:
+            alone.append(source)  # ("|" in the name: kept whole, to be sure no alternation is split)
+        else:
+            shared[suffix].append(name)
+    branches = alone + [f"{_ANY_DEPTH}(?:{'|'.join(names)}){suffix}" for suffix, names in shared.items() if names]
+    return "|".join(f"(?:{branch})" for branch in branches)
 
 
 class _GitIgnores:
@@ -137,22 +165,55 @@ def _kind_name(mode: int) -> str:
     return "not a file or directory"
 
 
-def _is_regular_or_broken(path: Path) -> bool:
+def _is_regular_or_broken(entry: os.DirEntry) -> bool:
     """A FIFO or socket named *.py in a tree is skipped (reading it could block); a broken link is kept so
-    that reading it reports why."""
+    that reading it reports why. The directory listing knows the type of all but links: no stat for them."""
     try:
-        return stat.S_ISREG(os.stat(path).st_mode)
+        if not entry.is_symlink():
+            return entry.is_file(follow_symlinks=False)
+        return stat.S_ISREG(os.stat(entry.path).st_mode)
     except OSError:
         return True
 
 
+def _is_link(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_symlink()
+    except OSError:  # gone since the listing, as os.path.islink() answers
+        return False
+
+
+def _listing(directory: Path) -> tuple[list[os.DirEntry], list[os.DirEntry]] | None:
+    """(folders, everything else) in `directory`, as os.walk divides them (a link to a folder is a folder);
+    None where it cannot be read, which os.walk skips too."""
+    folders, others = [], []
+    try:
+        with os.scandir(directory) as entries:
+            for entry in entries:
+                try:
+                    is_dir = entry.is_dir()
+                except OSError:
+                    is_dir = False
+                (folders if is_dir else others).append(entry)
+    except OSError:
+        return None
+    return folders, others
+
+
 def _walk(top: Path, settings: Settings, exclude: _Spec) -> Iterator[Path]:
+    """Top-down, depth first, each folder's files before its subfolders, names sorted (os.walk's order), on
+    os.scandir's entries: their types come with the listing, where os.walk would leave a stat per file."""
     gitignores = _GitIgnores()
     if settings.respect_gitignore:
         gitignores.load_parents(top.resolve())
     excluded = _Excluder(top, settings.root, exclude)
-    for directory, dirnames, filenames in os.walk(top):
-        here = Path(directory)
+    pending = [top]
+    while pending:
+        here = pending.pop()
+        listing = _listing(here)
+        if listing is None:
+            continue
+        folders, others = listing
         # resolved once per directory: links below it are never followed, so its entries need no resolve()
         resolved_here = here.resolve() if settings.respect_gitignore else here
         if settings.respect_gitignore and here != top:
@@ -160,24 +221,25 @@ def _walk(top: Path, settings: Settings, exclude: _Spec) -> Iterator[Path]:
         below = here.relative_to(top).as_posix()  # matched as strings: pathlib costs more than the match
         prefix = "" if below == "." else below + "/"
         check_gitignore = settings.respect_gitignore and gitignores.active()
-        dirnames[:] = sorted(
-            name
-            for name in dirnames
-            if not os.path.islink(os.path.join(directory, name))  # never followed (os.walk's default): no loops
-            and not excluded(prefix + name, True)
-            and not (check_gitignore and gitignores.ignored(resolved_here / name, True))
+        subfolders = sorted(
+            entry.name
+            for entry in folders
+            if not _is_link(entry)  # never followed (os.walk's default): no loops
+            and not excluded(prefix + entry.name, True)
+            and not (check_gitignore and gitignores.ignored(resolved_here / entry.name, True))
         )
-        for name in sorted(filenames):
+        for entry in sorted(others, key=lambda entry: entry.name):
+            name = entry.name
             if not name.endswith((".py", ".ipynb")):  # Python files and Jupyter notebooks
                 continue
             if excluded(prefix + name, False):
                 continue
             if check_gitignore and gitignores.ignored(resolved_here / name, False):
                 continue
-            path = here / name
-            if not _is_regular_or_broken(path):
+            if not _is_regular_or_broken(entry):
                 continue
-            yield path
+            yield here / name
+        pending.extend(here / name for name in reversed(subfolders))
 
 
 def force_excluded(path: Path, settings: Settings) -> bool:
@@ -216,8 +278,8 @@ class _Excluder:
     def __call__(self, below_top: str, is_dir: bool) -> bool:
         """`below_top`: the path relative to the walked directory, with forward slashes."""
         suffix = "/" if is_dir else ""
-        if self.spec.match_file(below_top + suffix):
+        if self.spec.match_normalized(below_top + suffix):
             return True
-        if self.root_prefix is None:
+        if not self.root_prefix:  # None: the top is outside the root; "": the top is the root, asked just now
             return False
-        return self.spec.match_file(self.root_prefix + below_top + suffix)
+        return self.spec.match_normalized(self.root_prefix + below_top + suffix)

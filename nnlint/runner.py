@@ -19,7 +19,6 @@ from nnlint.project.spec import ProjectSpec
 from nnlint import selectors
 from nnlint.config import Settings
 from nnlint.diagnostic import Diagnostic, Location
-from nnlint.notebooks import Notebook, NotebookError, is_notebook
 from nnlint.rules import catalogue
 from nnlint.rules.engine_codes import UNREADABLE
 from nnlint.selection import Selection
@@ -122,8 +121,9 @@ def lint_file(
 def lint_data(
     path: str, data: bytes, selection: Selection, fix: FixRequest | None, data_hash: str, project=None,
 ) -> FileOutcome:
-    # imported here, not at the top: a run answered from the cache never loads libcst or a rule
+    # imported here, not at the top: a run answered from the cache never loads libcst, a rule or the notebooks
     from nnlint.engine import decode, lint_bytes
+    from nnlint.notebooks import is_notebook
 
     if is_notebook(path):
         return _lint_notebook(path, data, selection, fix, data_hash)
@@ -163,6 +163,8 @@ def _rewrite(path: str, source: str, diagnostics: list[Diagnostic], selection: S
 
 def _lint_notebook(path: str, data: bytes, selection: Selection, fix: FixRequest | None, data_hash: str) -> FileOutcome:
     """A notebook's code cells linted as one text; findings placed in their cells; fixes written to changed cells."""
+    from nnlint.notebooks import Notebook, NotebookError
+
     try:
         notebook = Notebook.parse(data)
     except NotebookError as error:
@@ -207,14 +209,13 @@ def run(
     selector = Selector(settings)
     cache = Cache(settings.root, settings.fingerprint()) if use_cache else None
     project = ProjectSpec.of(settings, roots, cached=cache is not None)
-    index = project.index()
-    index.finder.forget()
+    project.forget_searches()
     result = RunResult()
     pending: list[tuple[str, Selection, str | None]] = []
     for path in files:
-        cached = cache.get(path) if cache is not None and fix is None else None
-        dependencies = cache.dependencies_of(path) if cached is not None else {}
-        if cached is not None and (dependencies is None or not index.unchanged(dependencies)):
+        found = cache.lookup(path) if cache is not None and fix is None else None
+        cached, dependencies = found if found is not None else (None, {})
+        if cached is not None and not _still_valid(dependencies, project):
             cached = None  # a summary it used changed (an imported model, a helper): lint again
             pending.append((str(path), selector.for_path(str(path)), None))
             continue
@@ -227,9 +228,9 @@ def run(
 
     for outcome in _lint_all(pending, fix, on_file_done, project):
         if outcome.same_as_cached:
-            cached = cache.get(Path(outcome.path), outcome.data_hash) if cache is not None else None
-            dependencies = cache.dependencies_of(Path(outcome.path)) if cached is not None else None
-            if dependencies is None or not index.unchanged(dependencies):
+            found = cache.lookup(Path(outcome.path), outcome.data_hash) if cache is not None else None
+            cached, dependencies = found if found is not None else (None, None)
+            if not _still_valid(dependencies, project):
                 # the entry's findings are damaged, or came from a summary that has changed since
                 outcome = lint_file(outcome.path, selector.for_path(outcome.path), fix, None, project)
             else:
@@ -240,6 +241,12 @@ def run(
     if cache is not None:
         cache.save()
     return result
+
+
+def _still_valid(dependencies: dict[str, str] | None, project: ProjectSpec) -> bool:
+    """Whether the summaries that cached findings used (None: a damaged entry) still read the same; the
+    project index is only built when they used some."""
+    return dependencies is not None and (not dependencies or project.index().unchanged(dependencies))
 
 
 def _lint_all(pending, fix, on_file_done, project):

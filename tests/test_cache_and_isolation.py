@@ -88,6 +88,32 @@ def test_a_cache_directory_that_cannot_be_written_means_no_cache(nnlint, write, 
         assert [code for _, code, _ in _findings(result)] == ["NN101"]
 
 
+def test_a_cache_write_cut_short_keeps_the_old_cache_and_leaves_no_temporary_file(write, tmp_path, monkeypatch):
+    from nnlint import atomic_write
+    from nnlint.cache import Cache
+    from nnlint.diagnostic import Diagnostic, Location
+
+    monkeypatch.chdir(tmp_path)
+    path = write("model.py", "x = 1\n")
+    found = Diagnostic("NN101", "view-as-permute", "message", str(path), Location(1, 1), Location(1, 2))
+    cache = Cache(tmp_path, "settings")
+    cache.put(path, "hash", [found])
+    cache.save()
+    before = cache.path.read_bytes()
+    assert oct(cache.path.stat().st_mode & 0o777) == "0o600"  # the cache is private to its owner
+
+    def power_cut(source, target):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(atomic_write.os, "replace", power_cut)
+    cache = Cache(tmp_path, "settings")
+    cache.put(path, "another hash", [])
+    cache.save()  # no error: the next run simply relints
+    assert cache.path.read_bytes() == before
+    assert sorted(p.name for p in cache.path.parent.iterdir()) == [".gitignore", cache.path.name]
+    assert Cache(tmp_path, "settings").get(path) == [found]
+
+
 MARKER_WRITER = """
 import pathlib
 pathlib.Path(__file__).with_name("IMPORTED").write_text("the linted code ran")

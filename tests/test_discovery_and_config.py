@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 
+from nnlint.config import Settings
+from nnlint.discovery import discover
 from tests.conftest import CLAMP_BUG, VIEW_BUG
 
 
@@ -125,3 +129,26 @@ def test_a_named_directory_inside_an_ignored_one_is_walked(nnlint, write, tmp_pa
     assert _files(nnlint("vendor/lib/site-packages/pkg", "--output-format", "json")) == [
         "vendor/lib/site-packages/pkg/model.py"
     ]
+
+
+def test_the_walk_takes_every_kind_of_entry_as_before(write, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write("b.py", "")
+    write("a/z.py", "")
+    write("a/b/c.py", "")
+    write("a/notes.txt", "")
+    write("folder.py/inside.py", "")  # a folder named like a module is walked
+    write("elsewhere/real.py", "")
+    (tmp_path / "a" / "link.py").symlink_to("../b.py")  # a link to a file is linted
+    (tmp_path / "a" / "linked_folder").symlink_to("../elsewhere")  # a link to a folder is not followed
+    (tmp_path / "dangling.py").symlink_to("moved_away.py")  # kept: reading it reports why
+    (tmp_path / "loop1.py").symlink_to("loop2.py")
+    (tmp_path / "loop2.py").symlink_to("loop1.py")
+    os.mkfifo(tmp_path / "pipe.py")  # skipped: reading it could block
+    write("build/skipped.py", "")
+    found = [path.as_posix() for path in discover(["."], Settings(root=tmp_path))]
+    assert found == [
+        "b.py", "dangling.py", "loop1.py", "loop2.py",
+        "a/link.py", "a/z.py", "a/b/c.py", "elsewhere/real.py", "folder.py/inside.py",
+    ]
+    assert all(isinstance(path, Path) for path in discover(["a"], Settings(root=tmp_path)))

@@ -15,12 +15,16 @@ PATTERN_SETS = [
     ["/top.py", "data/", "foo/**/bar", "*.egg-info", "docs/*.py"],
     ["build/", "!build/keep.py", "*.log"],  # a negation: pathspec's own ranking decides
     ["# a comment", "", "generated_*.py", "\\#literal.py"],
+    # names at any depth share one branch of the expression; the others stay whole beside them
+    ["build", "*.egg-info", "/top.py", "docs/", "a|b.py", "[ab]c.py", "**/deep", "x?y", "data/*.py", "env"],
 ]
 PATHS = [
     "train.py", "top.py", "src/top.py", "data/", "data/x.py", "src/data/x.py", "foo/a/b/bar", "foo/bar/",
     ".git/", "a/.git/", "build/", "build/keep.py", "build/other.py", "x/build/y.py", "pkg.egg-info/",
     "venv/lib/site.py", "site-packages/torch/nn.py", "docs/conf.py", "docs/api/conf.py", "run.log",
     "generated_model.py", "#literal.py", "./build/x.py", "/abs/.venv/x.py", "__pycache__/", "env",
+    "a|b.py", "q/a|b.py", "a", "b.py", "ac.py", "q/bc.py", "cc.py", "deep", "z/deep/f.py", "xzy", "d/xzy/e.py",
+    "x/y", "envy.py", "my_env/x.py", "q/env/", "q/env", "topx.py",
 ]
 
 

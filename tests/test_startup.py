@@ -42,6 +42,7 @@ def test_a_warm_run_loads_no_parser_no_rich_and_no_rule(write, tmp_path):
         code, warm = _modules_loaded(tmp_path, *args, "--output-format", output_format)
         assert code == 1
         assert _heavy(warm) == [], output_format
+        assert "nnlint.project.index" not in warm  # no finding used another module's summary: no index built
 
 
 def test_the_catalogue_kept_for_startup_matches_the_rules(monkeypatch):

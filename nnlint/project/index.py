@@ -8,12 +8,12 @@ summaries it used (path -> digest), so a file's cached findings can be dropped w
 from __future__ import annotations
 
 import os
-import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from nnlint import __version__
+from nnlint.atomic_write import replace_text
 from nnlint.cache import content_hash, make_cache_dir
 from nnlint.project.modules import ModuleFinder, absolute
 from nnlint.project.summary import Effect, Evaluation, ModuleSummary, Value, Where
@@ -102,10 +102,7 @@ class ProjectIndex:
             return
         try:
             make_cache_dir(self.cache_dir)
-            handle, temporary = tempfile.mkstemp(dir=self.cache_dir, suffix=".tmp")
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                stream.write(summary.to_json())
-            os.replace(temporary, self.cache_dir / f"{key}.json")
+            replace_text(self.cache_dir / f"{key}.json", summary.to_json())
         except OSError:
             pass
 

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from nnlint.cache import CACHE_DIR
-from nnlint.project.index import ProjectIndex
+
+if TYPE_CHECKING:
+    from nnlint.project.index import ProjectIndex
 
 _INDEXES: dict[ProjectSpec, ProjectIndex] = {}
 
@@ -28,10 +31,18 @@ class ProjectSpec:
         return cls(existing, str(settings.root / CACHE_DIR) if cached else None)
 
     def index(self) -> ProjectIndex:
+        # imported here: a run whose cached findings used no other module's summary never builds an index
+        from nnlint.project.index import ProjectIndex
+
         if self not in _INDEXES:
             cache_dir = Path(self.cache_dir) if self.cache_dir is not None else None
             _INDEXES[self] = ProjectIndex([Path(root) for root in self.roots], cache_dir)
         return _INDEXES[self]
+
+    def forget_searches(self) -> None:
+        """Files may have been added or removed since this process last used the index: search imports again."""
+        if self in _INDEXES:
+            _INDEXES[self].finder.forget()
 
     def view(self, path: str):
         from nnlint.project.view import ProjectView

@@ -1,6 +1,7 @@
 """Output formats: how findings are shown to people, editors, CI systems and code-scanning services.
 
-One module per format; this module only picks one.
+One module per format; this module only picks one, and imports it only then: `FORMATS` is read by the
+command line and the settings at startup, which should not load the XML writer and the rest for it.
 """
 
 from __future__ import annotations
@@ -8,10 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, TextIO
 
-from nnlint.diagnostic import Diagnostic
-from nnlint.report import concise, full, github, gitlab, json_format, json_lines, junit, sarif, statistics
-
 if TYPE_CHECKING:
+    from nnlint.diagnostic import Diagnostic
     from nnlint.rule_info import RuleInfo
 
 FORMATS: tuple[str, ...] = ("full", "concise", "json", "json-lines", "github", "gitlab", "sarif", "junit")
@@ -46,20 +45,36 @@ def write_report(
     """
     match fmt:
         case "full":
+            from nnlint.report import full
+
             full.write(diagnostics, stream, read_source=read_source, color=color)
         case "concise":
+            from nnlint.report import concise
+
             concise.write(diagnostics, stream, color=color)
         case "json":
+            from nnlint.report import json_format
+
             json_format.write(diagnostics, stream)
         case "json-lines":
+            from nnlint.report import json_lines
+
             json_lines.write(diagnostics, stream)
         case "github":
+            from nnlint.report import github
+
             github.write(diagnostics, stream)
         case "gitlab":
+            from nnlint.report import gitlab
+
             gitlab.write(diagnostics, stream, read_source=read_source)
         case "sarif":
+            from nnlint.report import sarif
+
             sarif.write(diagnostics, stream, rules=rules)
         case "junit":
+            from nnlint.report import junit
+
             junit.write(diagnostics, stream, files_checked=files_checked)
         case _:
             raise ValueError(f"unknown output format {fmt!r}; expected one of: {', '.join(FORMATS)}")
@@ -69,4 +84,6 @@ def write_statistics(
     diagnostics: Sequence[Diagnostic], stream: TextIO, *, rules: Mapping[str, RuleInfo], color: bool = False
 ) -> None:
     """A count per rule, most frequent first (`--statistics`)."""
+    from nnlint.report import statistics
+
     statistics.write(diagnostics, stream, rules=rules, color=color)

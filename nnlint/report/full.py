@@ -15,7 +15,6 @@ from collections.abc import Callable, Sequence
 from typing import TextIO
 
 from nnlint.diagnostic import Diagnostic
-from nnlint.notebooks import cell_text
 from nnlint.report import styled
 from nnlint.report.display import DisplayLine
 from nnlint.report.styled import LineWriter
@@ -62,6 +61,8 @@ class _SourceLines:
         if key not in self._lines:
             source = self._read_source(filename)
             if source is not None and cell is not None:
+                from nnlint.notebooks import cell_text  # here: most reports show no notebook
+
                 source = cell_text(source, cell)
             self._lines[key] = None if source is None else _LINE_BREAK.split(source)
         return self._lines[key]

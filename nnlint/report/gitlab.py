@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import TextIO
 
 from nnlint.diagnostic import Diagnostic
-from nnlint.notebooks import cell_text
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")  # the breaks the parser counts rows by
 SEVERITY = "major"  # every finding is a likely training bug; GitLab's scale: info, minor, major, critical, blocker
@@ -100,6 +99,8 @@ class _LineText:
         if key not in self._lines:
             source = self._read_source(diagnostic.filename) if self._read_source else None
             if source is not None and diagnostic.cell is not None:
+                from nnlint.notebooks import cell_text  # here: most reports show no notebook
+
                 source = cell_text(source, diagnostic.cell)
             self._lines[key] = _LINE_BREAK.split(source) if source is not None else []
         lines = self._lines[key]

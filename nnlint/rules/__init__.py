@@ -9,17 +9,14 @@ rebuilds it, and where the directory is read-only the rules are simply imported.
 from __future__ import annotations
 
 import hashlib
-import importlib
 import json
-import os
-import pkgutil
 import sys
-import tempfile
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nnlint import __version__
+from nnlint.atomic_write import replace_text
 from nnlint.rule_info import RuleInfo
 
 if TYPE_CHECKING:
@@ -30,6 +27,9 @@ _NOT_RULES = {"base", "engine_codes"}
 
 @cache
 def static_rules() -> tuple[type[Rule], ...]:
+    import importlib  # here: a run answered from the cache never imports the rules
+    import pkgutil
+
     from nnlint.rules.base import Rule
 
     found: list[type[Rule]] = []
@@ -62,10 +62,7 @@ def _static_infos() -> list[RuleInfo]:
     infos = [rule.info() for rule in static_rules()]
     try:
         snapshot.parent.mkdir(exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=snapshot.parent, suffix=".tmp")
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            json.dump([vars(info) for info in infos], stream)
-        os.replace(temporary, snapshot)
+        replace_text(snapshot, json.dumps([vars(info) for info in infos]))
     except OSError:  # a read-only installation: the next run imports the rules again
         pass
     return infos
