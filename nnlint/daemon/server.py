@@ -261,6 +261,7 @@ def main() -> None:
         print("nnlint daemon: another daemon already serves this installation", file=sys.stderr)
         sys.exit(3)  # command.ANOTHER_DAEMON
     import_what_a_run_needs()
+    gc.collect()  # the warm-up's trees are garbage now: not to be frozen with the modules
     gc.freeze()  # the imported modules live as long as the daemon: forks need not scan or copy them
     listener, inode = _listen()
     Daemon(listener, inode, options.idle_timeout).serve()

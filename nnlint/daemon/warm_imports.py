@@ -1,14 +1,18 @@
-"""What the daemon imports before it forks: everything a lint run would otherwise import on its own.
+"""What the daemon does before it forks: everything a lint run would otherwise do first on its own.
 
-Every module of nnlint's static side (not the runtime checks, which `nnlint run` loads with torch and is
-never handed to the daemon, nor the language server or the flake8 plugin), the third-party modules those
-import only when a run needs them, the rule registry, and one parse so libcst's native parser is loaded.
+It imports every module of nnlint's static side (not the runtime checks, which `nnlint run` loads with
+torch and is never handed to the daemon, nor the language server or the flake8 plugin) and the third-party
+modules those import only when a run needs them, and it lints a small in-memory training script with every
+rule and walks an empty folder: the answers computed once per process (each libcst node class's syntax
+fields, the compiled patterns of the default excludes and the rules) are then in place before the fork.
+Nothing of it depends on the user's files.
 """
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
+import tempfile
 
 import nnlint
 
@@ -25,10 +29,42 @@ def import_what_a_run_needs() -> None:
     for name in _LOADED_ON_DEMAND:
         importlib.import_module(name)
 
-    import libcst
+    _lint_once()
 
-    from nnlint.rules import catalogue, static_rules
 
-    static_rules()
-    catalogue()
-    libcst.parse_module("import torch\n")
+_SAMPLE = """\
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.layers = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8), nn.ReLU(), nn.Dropout(0.1))
+
+    def forward(self, x):
+        b, c, h, w = x.shape
+        return F.softmax(self.layers(x).view(b, -1), dim=1)
+
+
+def train(model, loader, optimizer, scheduler):
+    model.train()
+    for inputs, targets in loader:
+        loss = F.cross_entropy(model(inputs), targets)
+        loss.backward()
+        optimizer.step()
+        scheduler.step()
+"""
+
+
+def _lint_once() -> None:
+    from nnlint.config import Settings
+    from nnlint.discovery import discover
+    from nnlint.engine import lint_source
+    from nnlint.rules import catalogue
+    from nnlint.selection import Selection
+
+    lint_source("warm_up.py", _SAMPLE, Selection(frozenset(catalogue())))
+    with tempfile.TemporaryDirectory() as empty:
+        list(discover([empty], Settings()))
