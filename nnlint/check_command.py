@@ -47,6 +47,7 @@ class Options:
 def run_check(paths: list[str], settings: Settings, options: Options) -> int:
     """Returns the exit code: 0 clean (or all fixed), 1 findings remain (after --fix too), a non-empty --diff,
     or --exit-non-zero-on-fix and a file was changed; 2 an internal error."""
+    _check_standard_streams(paths, options)
     if "-" in paths:
         return _check_stdin(settings, options)
     files = [path for path in discover(paths, settings)
@@ -69,6 +70,16 @@ def run_check(paths: list[str], settings: Settings, options: Options) -> int:
     unwritten = _write_fixes(result, changed, settings)
     status = _report(result.diagnostics, [o.path for o in result.outcomes], settings, options, fixed=_fixed_count(result))
     return _report_crashes(result, options) or (2 if unwritten else _fix_status(status, bool(changed), options))
+
+
+def _check_standard_streams(paths: list[str], options: Options) -> None:
+    """A closed stdin or stdout (`<&-`, `>&-`) is None in Python: say so rather than fail on first use."""
+    if "-" in paths and sys.stdin is None:
+        raise click.ClickException("standard input is closed: there is no code to read from `-`")
+    needs_stdout = "-" in paths or options.diff or options.show_files or not options.output_file
+    if needs_stdout and sys.stdout is None:
+        raise click.ClickException("standard output is closed: nowhere to print the findings "
+                                   "(--output-file FILE writes them to a file)")
 
 
 def _fix_request(settings: Settings, options: Options) -> FixRequest | None:

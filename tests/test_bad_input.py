@@ -149,3 +149,26 @@ def test_unreadable_file(write):
         assert result.stdout.splitlines()[0] == "secret.py:1:1: NN002 cannot read file: Permission denied"
     finally:
         shutil.rmtree(project)
+
+
+def test_closed_stdout_is_one_line_and_exit_2_unless_findings_go_to_a_file(write, tmp_path):
+    write("model.py", VIEW_BUG)
+    closed = subprocess.run([sys.executable, "-m", "nnlint", "model.py"], cwd=tmp_path, text=True, timeout=120,
+                            env={**os.environ, "NNLINT_NO_DAEMON": "1"}, stderr=subprocess.PIPE,
+                            preexec_fn=lambda: os.close(1))
+    assert closed.returncode == 2
+    assert closed.stderr == ("nnlint: error: standard output is closed: nowhere to print the findings "
+                             "(--output-file FILE writes them to a file)\n")
+    to_file = subprocess.run([sys.executable, "-m", "nnlint", "model.py", "-o", "report.txt"], cwd=tmp_path,
+                             text=True, timeout=120, env={**os.environ, "NNLINT_NO_DAEMON": "1"},
+                             stderr=subprocess.PIPE, preexec_fn=lambda: os.close(1))
+    assert (to_file.returncode, to_file.stderr) == (1, "")
+    assert "model.py:6:12: NN101" in (tmp_path / "report.txt").read_text()
+
+
+def test_closed_stdin_with_dash_is_one_line_and_exit_2(tmp_path):
+    closed = subprocess.run([sys.executable, "-m", "nnlint", "-", "--stdin-filename", "x.py"], cwd=tmp_path,
+                            text=True, timeout=120, env={**os.environ, "NNLINT_NO_DAEMON": "1"},
+                            capture_output=True, preexec_fn=lambda: os.close(0))
+    assert (closed.returncode, closed.stdout) == (2, "")
+    assert closed.stderr == "nnlint: error: standard input is closed: there is no code to read from `-`\n"
