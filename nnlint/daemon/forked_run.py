@@ -16,10 +16,12 @@ import sys
 import traceback
 
 
-def run_and_exit(request: dict, fds: list[int]) -> None:
+def run_and_exit(request: dict, fds: list[int], signal_mask: set) -> None:
+    """`signal_mask`: the mask to restore once the caller's signal handlers are in place."""
     code = 2
     try:
         _adopt_caller(request, fds)
+        signal.pthread_sigmask(signal.SIG_SETMASK, signal_mask)
         code = _run_command_line(request["argv"])
     except BaseException:  # noqa: BLE001 - nothing may unwind into the daemon's loop
         traceback.print_exc()

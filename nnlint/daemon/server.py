@@ -27,6 +27,7 @@ from nnlint.daemon.freshness import CodeSnapshot
 from nnlint.daemon.warm_imports import import_what_a_run_needs
 
 REQUEST_TIMEOUT = 10.0  # seconds a caller has to send its request once connected
+FORWARDED_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
 
 
 class Daemon:
@@ -110,10 +111,13 @@ class Daemon:
             _reply_and_close(connection, {"stale": True, "changed": changed})
             return
         self.last_activity = time.monotonic()  # runs keep the daemon up; asking its status does not
+        # Signals for the fork wait until it has its own handlers (it unblocks them): none is lost between.
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, FORWARDED_SIGNALS)
         pid = os.fork()
         if pid == 0:
             self.forget_everything_but(connection)
-            run_and_exit(request, fds)
+            run_and_exit(request, fds, mask)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         for fd in fds:
             os.close(fd)
         self.runs += 1
@@ -147,7 +151,7 @@ class Daemon:
             if connection.fileno() != -1:
                 connection.setblocking(False)
         number = message.get("number")
-        if message.get("kind") == "signal" and number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        if message.get("kind") == "signal" and number in FORWARDED_SIGNALS:
             _kill_quietly(pid, number)
 
     def reap(self) -> None:
