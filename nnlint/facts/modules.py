@@ -218,6 +218,7 @@ def layer_class(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode) -> str 
     return nn_class(facts, constructor) if constructor is not None else None
 
 
+@per_file  # five rules ask about every call of the file; callers only read the list
 def sequential_layers(facts: Facts, call: cst.Call) -> list[cst.BaseExpression] | None:
     """The layers of `nn.Sequential(a, b, c)` or `nn.Sequential(OrderedDict([("a", a), ...]))`, in order."""
     if nn_class(facts, call) != "Sequential":
