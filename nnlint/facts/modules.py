@@ -281,13 +281,8 @@ def built_list(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode) -> list[
 def _uses(facts: Facts, name: str, scope: cst.CSTNode, start: int, end: int) -> list[cst.CSTNode]:
     """Statements (and calls) between `start` and `end` that mention `name`, in source order."""
     found = []
-    for node in facts.nodes():
-        position = facts.order(node)
-        if position <= start:
-            continue
-        if position >= end:
-            break
-        if isinstance(node, cst.Name) and node.value == name and facts.scope_of(node) is scope:
+    for node in facts.nodes_between(start, end):  # not the whole file's walk: asked once per built list
+        if type(node) is cst.Name and node.value == name and facts.scope_of(node) is scope:
             parent = facts.parent(node)
             attribute = isinstance(parent, cst.Attribute) and parent.attr is node
             if attribute or isinstance(parent, cst.Arg) and parent.keyword is node:
