@@ -16,7 +16,7 @@ from nnlint.chunked_parse import parse_module
 from nnlint.context import FileContext
 from nnlint.diagnostic import Diagnostic, Edit, Fix, Location, Related
 from nnlint.generated import is_skipped
-from nnlint.positions import full_ranges, node_ranges
+from nnlint.positions import full_ranges, node_ranges, top_statement
 from nnlint.rules.base import Report, RuleInfo
 from nnlint.python_syntax import python_error
 from nnlint.rules.engine_codes import SYNTAX_ERROR, UNREADABLE
@@ -144,21 +144,12 @@ def _positions(context: FileContext, reports: Iterable[tuple[RuleInfo, Report]])
     nodes = [report.node for _, report in reports]
     nodes += [edit.node for _, report in reports if report.fix is not None for edit in report.fix.edits]
     facts = context.__dict__.get("facts")  # only when already built: building it has effects of its own
-    statements = [_top_statement(facts, node) for node in nodes] if facts is not None else [None]
+    statements = [top_statement(facts, node) for node in nodes] if facts is not None else [None]
     if None not in statements:
         ranges = node_ranges(context.module, statements)
         if all(node in ranges for node in nodes):
             return ranges
     return full_ranges(context.module)
-
-
-def _top_statement(facts, node: cst.CSTNode) -> cst.CSTNode | None:
-    """The statement of the module's body that holds `node` (or is it); None when the facts cannot tell."""
-    module = facts.module
-    parent = facts.parent(node)
-    while parent is not None and parent is not module:
-        node, parent = parent, facts.parent(parent)
-    return node if parent is module else None
 
 
 def related_location(where, path: str) -> Related:

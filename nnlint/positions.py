@@ -53,5 +53,54 @@ def node_ranges(module: cst.Module, statements: Iterable[cst.CSTNode]) -> Mappin
     return provider._computed
 
 
+class StatementRanges:
+    """Ranges asked for one node at a time: each top-level statement generated with positions when first
+    asked about, from line and column starts found by one pass of plain code generation."""
+
+    def __init__(self, module: cst.Module) -> None:
+        self.module = module
+        self._starts: dict[int, tuple[int, int]] | None = None  # by id() of the statement
+        self._provider = PositionProvider()
+        self._provider._computed = {}
+        self._generated: set[int] = set()
+
+    def range_of(self, node: cst.CSTNode, statement: cst.CSTNode) -> CodeRange | None:
+        """`node`'s range, `statement` being the top-level statement that holds it; None if it does not."""
+        if id(statement) not in self._generated:
+            start = self._statement_starts().get(id(statement))
+            if start is None:
+                return None
+            state = PositionProvidingCodegenState(
+                default_indent=self.module.default_indent, default_newline=self.module.default_newline,
+                provider=self._provider, line=start[0], column=start[1],
+            )
+            statement._codegen(state)
+            self._generated.add(id(statement))
+        return self._provider._computed.get(node)
+
+    def _statement_starts(self) -> dict[int, tuple[int, int]]:
+        if self._starts is None:
+            module = self.module
+            advance = _Advance(default_indent=module.default_indent, default_newline=module.default_newline,
+                               provider=None)
+            for line in module.header:
+                line._codegen(advance)
+            self._starts = {}
+            for statement in module.body:
+                self._starts[id(statement)] = (advance.line, advance.column)
+                statement._codegen(advance)
+        return self._starts
+
+
+def top_statement(facts, node: cst.CSTNode) -> cst.CSTNode | None:
+    """The statement of the module's body that holds `node` (or is it), by the facts' parents; None when
+    they cannot tell (the module itself, trivia, a node from elsewhere)."""
+    module = facts.module
+    parent = facts.parent(node)
+    while parent is not None and parent is not module:
+        node, parent = parent, facts.parent(parent)
+    return node if parent is module else None
+
+
 def full_ranges(module: cst.Module) -> Mapping[cst.CSTNode, CodeRange]:
     return MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)

@@ -8,7 +8,7 @@ import libcst as cst
 import pytest
 
 from nnlint.chunked_parse import parse_module
-from nnlint.positions import full_ranges, node_ranges
+from nnlint.positions import StatementRanges, full_ranges, node_ranges
 from nnlint.walk import children, walk
 
 REPO = Path(__file__).resolve().parents[1]
@@ -86,3 +86,14 @@ def test_nodes_outside_the_statements_asked_for_have_no_range():
     ranges = node_ranges(module, [module.body[1]])
     assert module.body[0] not in ranges and module.body[1] in ranges
     assert list(children(module.body[1]))[0] in ranges
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=range(len(SOURCES)))
+def test_statement_ranges_one_node_at_a_time_give_the_full_ranges(source):
+    module = parse_module(source)
+    full = full_ranges(module)
+    ranges = StatementRanges(module)
+    for statement in reversed(module.body):  # any order: each statement starts where plain codegen says
+        for node in _every_node(statement):
+            assert ranges.range_of(node, statement) == full[node]
+    assert ranges.range_of(module.body[0], module) is None  # not a statement of the body
