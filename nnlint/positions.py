@@ -2,8 +2,8 @@
 
 libcst's PositionProvider generates the module's code and records a range for every node: about nine times
 the cost of generating the code alone, paid for every file with a finding. Here only the top-level
-statements that hold the nodes asked about are generated with positions; the code before them just moves
-the line and column along, token by token as the provider itself does, so the ranges are the provider's.
+statements that hold the nodes asked about are generated with positions; the code before them is generated
+plainly and only moves the line and column, as the provider's state moves them, so the ranges are its own.
 """
 
 from __future__ import annotations
@@ -11,57 +11,73 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 import libcst as cst
+from libcst._nodes.internal import CodegenState
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
-from libcst.metadata.position_provider import (
-    PositionProvidingCodegenState,
-    WhitespaceInclusivePositionProvidingCodegenState,
-)
+from libcst.metadata.position_provider import PositionProvidingCodegenState
 
 
-class _Advance(WhitespaceInclusivePositionProvidingCodegenState):
-    """Follows the line and column over the generated tokens; records no node."""
+class _Cursor:
+    """Where the module's generated code has got to, and the provider that records ranges from there."""
 
-    def before_codegen(self, node: cst.CSTNode) -> None:
-        pass
+    def __init__(self, module: cst.Module) -> None:
+        self.module = module
+        self.provider = PositionProvider()
+        self.provider._computed = {}
+        self.line, self.column = 1, 0  # as the provider's state starts
 
-    def after_codegen(self, node: cst.CSTNode) -> None:
-        pass
+    def skip(self, nodes: Iterable[cst.CSTNode]) -> None:
+        """Move past the code of `nodes`, recording nothing."""
+        plain = CodegenState(default_indent=self.module.default_indent, default_newline=self.module.default_newline)
+        for node in nodes:
+            node._codegen(plain)
+        state = self._state()
+        text = "".join(plain.tokens)
+        if "\r" in text:  # a "\r" ending one token and a "\n" opening the next are two line breaks to it
+            for token in plain.tokens:
+                state._update_position(token)
+        else:  # "\n" only: one pass over the joined text moves it exactly as token by token
+            state._update_position(text)
+        self.line, self.column = state.line, state.column
+
+    def record(self, statement: cst.CSTNode) -> None:
+        """Generate `statement` with positions, recording the range of every node in it."""
+        state = self._state()
+        statement._codegen(state)
+        self.line, self.column = state.line, state.column
+
+    def _state(self) -> PositionProvidingCodegenState:
+        return PositionProvidingCodegenState(
+            default_indent=self.module.default_indent, default_newline=self.module.default_newline,
+            provider=self.provider, line=self.line, column=self.column,
+        )
 
 
 def node_ranges(module: cst.Module, statements: Iterable[cst.CSTNode]) -> Mapping[cst.CSTNode, CodeRange]:
     """PositionProvider's ranges for every node inside `statements` (top-level statements of `module`)."""
     wanted = {id(statement) for statement in statements}
-    provider = PositionProvider()
-    provider._computed = {}
-    indent, newline = module.default_indent, module.default_newline
-    advance = _Advance(default_indent=indent, default_newline=newline, provider=None)
-    for line in module.header:
-        line._codegen(advance)
+    cursor = _Cursor(module)
+    skipped: list[cst.CSTNode] = list(module.header)
     for statement in module.body:
         if not wanted:
             break
         if id(statement) not in wanted:
-            statement._codegen(advance)
+            skipped.append(statement)
             continue
         wanted.discard(id(statement))
-        state = PositionProvidingCodegenState(
-            default_indent=indent, default_newline=newline, provider=provider, line=advance.line,
-            column=advance.column,
-        )
-        statement._codegen(state)
-        advance.line, advance.column = state.line, state.column
-    return provider._computed
+        cursor.skip(skipped)
+        skipped = []
+        cursor.record(statement)
+    return cursor.provider._computed
 
 
 class StatementRanges:
     """Ranges asked for one node at a time: each top-level statement generated with positions when first
-    asked about, from line and column starts found by one pass of plain code generation."""
+    asked about, from where one plain generation of the module says it starts."""
 
     def __init__(self, module: cst.Module) -> None:
         self.module = module
         self._starts: dict[int, tuple[int, int]] | None = None  # by id() of the statement
-        self._provider = PositionProvider()
-        self._provider._computed = {}
+        self._cursor = _Cursor(module)
         self._generated: set[int] = set()
 
     def range_of(self, node: cst.CSTNode, statement: cst.CSTNode) -> CodeRange | None:
@@ -70,25 +86,19 @@ class StatementRanges:
             start = self._statement_starts().get(id(statement))
             if start is None:
                 return None
-            state = PositionProvidingCodegenState(
-                default_indent=self.module.default_indent, default_newline=self.module.default_newline,
-                provider=self._provider, line=start[0], column=start[1],
-            )
-            statement._codegen(state)
+            self._cursor.line, self._cursor.column = start
+            self._cursor.record(statement)
             self._generated.add(id(statement))
-        return self._provider._computed.get(node)
+        return self._cursor.provider._computed.get(node)
 
     def _statement_starts(self) -> dict[int, tuple[int, int]]:
         if self._starts is None:
-            module = self.module
-            advance = _Advance(default_indent=module.default_indent, default_newline=module.default_newline,
-                               provider=None)
-            for line in module.header:
-                line._codegen(advance)
+            cursor = _Cursor(self.module)  # its own: recording moves the shared one
+            cursor.skip(self.module.header)
             self._starts = {}
-            for statement in module.body:
-                self._starts[id(statement)] = (advance.line, advance.column)
-                statement._codegen(advance)
+            for statement in self.module.body:
+                self._starts[id(statement)] = (cursor.line, cursor.column)
+                cursor.skip([statement])
         return self._starts
 
 

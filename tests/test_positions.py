@@ -57,6 +57,7 @@ def _statement_of(module: cst.Module) -> dict[int, cst.CSTNode]:
 SOURCES = [
     AWKWARD,
     AWKWARD.replace("\n", "\r\n"),
+    AWKWARD.replace("\n", "\r"),
     AWKWARD + "\n",
     "if True:\n\tx = 1\n\ty = 2\n",  # tab indents
     (REPO / "examples" / "train.py").read_text(encoding="utf-8"),
