@@ -6,7 +6,6 @@ import codecs
 import io
 import sys
 import tokenize
-from collections.abc import Iterable
 from dataclasses import replace
 
 import libcst as cst
@@ -114,7 +113,7 @@ def _lint_source(path: str, source: str, selection: Selection, project) -> list[
     return _to_diagnostics(context, reports)
 
 
-def _to_diagnostics(context: FileContext, reports: Iterable[tuple[RuleInfo, Report]]) -> list[Diagnostic]:
+def _to_diagnostics(context: FileContext, reports: list[tuple[RuleInfo, Report]]) -> list[Diagnostic]:
     positions = _positions(context, reports)
 
     def span(node: cst.CSTNode) -> tuple[Location, Location]:
@@ -138,7 +137,7 @@ def _to_diagnostics(context: FileContext, reports: Iterable[tuple[RuleInfo, Repo
     return sorted(set(diagnostics), key=Diagnostic.sort_key)
 
 
-def _positions(context: FileContext, reports: Iterable[tuple[RuleInfo, Report]]):
+def _positions(context: FileContext, reports: list[tuple[RuleInfo, Report]]):
     """The ranges of the reported and edited nodes: from their top-level statements alone when the facts
     know where each one sits, else (or if one is missing) from the whole module, as before."""
     nodes = [report.node for _, report in reports]
