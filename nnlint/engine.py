@@ -6,16 +6,16 @@ import codecs
 import io
 import sys
 import tokenize
-from collections.abc import Iterable
 from dataclasses import replace
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
+from libcst.metadata import MetadataWrapper
 
 from nnlint.chunked_parse import parse_module
 from nnlint.context import FileContext
 from nnlint.diagnostic import Diagnostic, Edit, Fix, Location, Related
 from nnlint.generated import is_skipped
+from nnlint.positions import full_ranges, node_ranges, top_statement
 from nnlint.rules.base import Report, RuleInfo
 from nnlint.python_syntax import python_error
 from nnlint.rules.engine_codes import SYNTAX_ERROR, UNREADABLE
@@ -113,8 +113,8 @@ def _lint_source(path: str, source: str, selection: Selection, project) -> list[
     return _to_diagnostics(context, reports)
 
 
-def _to_diagnostics(context: FileContext, reports: Iterable[tuple[RuleInfo, Report]]) -> list[Diagnostic]:
-    positions = MetadataWrapper(context.module, unsafe_skip_copy=True).resolve(PositionProvider)
+def _to_diagnostics(context: FileContext, reports: list[tuple[RuleInfo, Report]]) -> list[Diagnostic]:
+    positions = _positions(context, reports)
 
     def span(node: cst.CSTNode) -> tuple[Location, Location]:
         code_range = positions[node]
@@ -135,6 +135,20 @@ def _to_diagnostics(context: FileContext, reports: Iterable[tuple[RuleInfo, Repo
             diagnostic = replace(diagnostic, related=(related_location(report.related, context.path),))
         diagnostics.append(diagnostic)
     return sorted(set(diagnostics), key=Diagnostic.sort_key)
+
+
+def _positions(context: FileContext, reports: list[tuple[RuleInfo, Report]]):
+    """The ranges of the reported and edited nodes: from their top-level statements alone when the facts
+    know where each one sits, else (or if one is missing) from the whole module, as before."""
+    nodes = [report.node for _, report in reports]
+    nodes += [edit.node for _, report in reports if report.fix is not None for edit in report.fix.edits]
+    facts = context.__dict__.get("facts")  # only when already built: building it has effects of its own
+    statements = [top_statement(facts, node) for node in nodes] if facts is not None else [None]
+    if None not in statements:
+        ranges = node_ranges(context.module, statements)
+        if all(node in ranges for node in nodes):
+            return ranges
+    return full_ranges(context.module)
 
 
 def related_location(where, path: str) -> Related:

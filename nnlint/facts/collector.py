@@ -176,6 +176,10 @@ class Facts:
         comments and punctuation left out."""
         return iter(self._nodes)
 
+    def nodes_between(self, start: int, end: int) -> list[cst.CSTNode]:
+        """The nodes after position `start` and before position `end` (see `order`), in source order."""
+        return self._nodes[start + 1 : end]  # a node's position is its index in the walk
+
     def nodes_of(self, *kinds: type) -> list[cst.CSTNode]:
         """The nodes of exactly these classes (concrete libcst classes), in source order; kept per question."""
         found = self._of_kinds.get(kinds)

@@ -131,9 +131,9 @@ class _Tracer:
     def _updated_in_place(self, name: cst.Name, at: cst.CSTNode) -> bool:
         scope = self.facts.scope_of(at)
         return any(
-            isinstance(node, cst.AugAssign) and isinstance(node.target, cst.Name) and node.target.value == name.value
+            isinstance(node.target, cst.Name) and node.target.value == name.value
             and self.facts.scope_of(node) is scope
-            for node in self.facts.nodes()
+            for node in self.facts.nodes_of(cst.AugAssign)  # kept per file: this is asked per name
         )
 
     @staticmethod

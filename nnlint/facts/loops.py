@@ -401,9 +401,10 @@ class TrainingLoops:
         for ancestor in self.facts.ancestors(node):
             if ancestor is region:
                 break
-            guard = _guard(ancestor, child, self.facts.parent(ancestor))
-            if guard is not None:
-                found.append(guard)
+            if type(ancestor) in _BRANCHING:  # the few ancestors that can be a branch: skip the rest cheaply
+                guard = _guard(ancestor, child, self.facts.parent(ancestor))
+                if guard is not None:
+                    found.append(guard)
             child = ancestor
         return tuple(reversed(found))
 
@@ -516,6 +517,10 @@ def training_loops(facts: Facts) -> TrainingLoops:
 
 
 _CACHE: weakref.WeakKeyDictionary[Facts, TrainingLoops] = weakref.WeakKeyDictionary()
+
+
+# The statements `_guard` makes a branch of; exact classes (libcst's ABCs run Python code for `isinstance`).
+_BRANCHING = frozenset({cst.If, cst.ExceptHandler, cst.For, cst.While})
 
 
 def _guard(ancestor: cst.CSTNode, child: cst.CSTNode, handler_try: cst.CSTNode | None) -> Guard | None:

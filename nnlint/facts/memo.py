@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from operator import is_
 from typing import TypeVar
 
 import libcst as cst
@@ -25,7 +26,8 @@ def per_file(question: Callable[..., Answer]) -> Callable[..., Answer]:
         answers = facts.remembered.setdefault(question, {})
         key = tuple(map(id, nodes))
         known = answers.get(key)
-        if known is not None and all(a is b for a, b in zip(known[0], nodes)):  # holds the nodes: ids stay theirs
+        # the entry holds the nodes, so their ids stay theirs; `map(is_, ...)` runs in C (no generator frame)
+        if known is not None and all(map(is_, known[0], nodes)):
             return known[1]
         answer = question(facts, *nodes)
         answers[key] = (nodes, answer)

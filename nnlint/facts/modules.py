@@ -218,6 +218,7 @@ def layer_class(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode) -> str 
     return nn_class(facts, constructor) if constructor is not None else None
 
 
+@per_file  # five rules ask about every call of the file; callers only read the list
 def sequential_layers(facts: Facts, call: cst.Call) -> list[cst.BaseExpression] | None:
     """The layers of `nn.Sequential(a, b, c)` or `nn.Sequential(OrderedDict([("a", a), ...]))`, in order."""
     if nn_class(facts, call) != "Sequential":
@@ -280,13 +281,8 @@ def built_list(facts: Facts, expr: cst.BaseExpression, at: cst.CSTNode) -> list[
 def _uses(facts: Facts, name: str, scope: cst.CSTNode, start: int, end: int) -> list[cst.CSTNode]:
     """Statements (and calls) between `start` and `end` that mention `name`, in source order."""
     found = []
-    for node in facts.nodes():
-        position = facts.order(node)
-        if position <= start:
-            continue
-        if position >= end:
-            break
-        if isinstance(node, cst.Name) and node.value == name and facts.scope_of(node) is scope:
+    for node in facts.nodes_between(start, end):  # not the whole file's walk: asked once per built list
+        if type(node) is cst.Name and node.value == name and facts.scope_of(node) is scope:
             parent = facts.parent(node)
             attribute = isinstance(parent, cst.Attribute) and parent.attr is node
             if attribute or isinstance(parent, cst.Arg) and parent.keyword is node:

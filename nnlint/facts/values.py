@@ -19,6 +19,7 @@ from nnlint.facts.collector import Facts
 from nnlint.facts.imports import dotted
 from nnlint.facts.losses import is_criterion_name
 from nnlint.facts.loops import training_loops
+from nnlint.facts.memo import per_file
 from nnlint.facts.modules import (
     forward_of, is_parameter, latest_binding, latest_value, layer_class, layer_constructor, module_classes, nn_class,
     returns_of, sequential_layers,
@@ -523,6 +524,7 @@ class LossCall:
     functional: bool  # F.cross_entropy(...) rather than a loss module
 
 
+@per_file  # asked about every call by several rules; a LossCall is frozen
 def loss_call(facts: Facts, call: cst.Call) -> LossCall | None:
     """A call to one of the classification losses, as a function or through a loss module it was built from."""
     qualified = facts.call_name(call)

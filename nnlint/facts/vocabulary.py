@@ -31,11 +31,10 @@ def assume_torch_names(imports: ImportTable, nodes: list[cst.CSTNode]) -> None:
         return  # the common case: every short name the file uses is imported
     bound: set[str] = set()
     for node in nodes:
-        if isinstance(node, cst.Param):
+        kind = type(node)  # exact classes: `isinstance` on libcst's ABCs runs Python code for every node
+        if kind in _NAMED:
             bound.add(node.name.value)
-        elif isinstance(node, (cst.FunctionDef, cst.ClassDef)):
-            bound.add(node.name.value)
-        elif isinstance(node, (cst.AssignTarget, cst.AugAssign, cst.AnnAssign, cst.For, cst.AsName, cst.NamedExpr)):
+        elif kind in _BINDING:
             target = getattr(node, "target", None) or getattr(node, "name", None)
             bound.update(_names(target))
     unbound = used - bound
@@ -44,6 +43,10 @@ def assume_torch_names(imports: ImportTable, nodes: list[cst.CSTNode]) -> None:
         return
     for name in unbound:
         imports.aliases[name] = CONVENTIONAL[name]
+
+
+_NAMED = frozenset({cst.Param, cst.FunctionDef, cst.ClassDef})
+_BINDING = frozenset({cst.AssignTarget, cst.AugAssign, cst.AnnAssign, cst.For, cst.AsName, cst.NamedExpr})
 
 
 def _names(target: cst.CSTNode | None) -> set[str]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import sys
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
 from nnlint.facts.augmentations import random_augmentation
 from nnlint.facts.branches import same_arm
@@ -25,6 +24,7 @@ from nnlint.facts.normalization import normalize_statistics
 from nnlint.facts.pretrained import PretrainedLoaders
 from nnlint.facts.schedulers import epoch_based
 from nnlint.facts.calls import number, string, unmoved
+from nnlint.positions import StatementRanges, full_ranges, top_statement
 from nnlint.project.summary import (
     ClassSummary, Effect, Evaluation, FunctionSummary, ModuleSummary, Return, Value, Where,
 )
@@ -51,7 +51,8 @@ class Summariser:
         self.facts = facts
         self._functions: dict[cst.FunctionDef, FunctionSummary | None] = {}
         self._classes: dict[cst.ClassDef, ClassSummary] = {}
-        self._positions = None
+        self._positions = None  # the whole module's, only where a node's statement is not known
+        self._statements = StatementRanges(facts.module)
         self._top_functions: dict[str, cst.FunctionDef] | None = None
         self._callable_classes: dict[str, cst.ClassDef] | None = None
 
@@ -106,10 +107,19 @@ class Summariser:
         return self._top_functions
 
     def where(self, node: cst.CSTNode, label: str) -> Where:
-        if self._positions is None:
-            self._positions = MetadataWrapper(self.facts.module, unsafe_skip_copy=True).resolve(PositionProvider)
-        start = self._positions[node].start
+        start = self._range(node).start
         return Where(start.line, start.column + 1, label)
+
+    def _range(self, node: cst.CSTNode):
+        # positions for the statement that holds `node`, not the whole module: a summary names a few places
+        statement = top_statement(self.facts, node) if self._positions is None else None
+        if statement is not None:
+            found = self._statements.range_of(node, statement)
+            if found is not None:
+                return found
+        if self._positions is None:
+            self._positions = full_ranges(self.facts.module)
+        return self._positions[node]
 
     # functions ------------------------------------------------------------------------------------------
     def function(self, function: cst.FunctionDef) -> FunctionSummary | None:

@@ -8,6 +8,7 @@ clean file never pays for position metadata.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, ClassVar
 
 import libcst as cst
@@ -56,7 +57,7 @@ class Rule(cst.BatchableCSTVisitor):
         self.context = context
         self.reports: list[Report] = []
 
-    @property
+    @cached_property  # read on every hook call: after the first, a plain attribute
     def facts(self) -> Facts:
         """The file's shared facts, built on the first rule's first question (not for every parsed file)."""
         return self.context.facts

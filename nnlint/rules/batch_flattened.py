@@ -27,7 +27,7 @@ class BatchFlattened(Rule):
     triggers = ("view", "reshape", "flatten")
 
     def visit_Call(self, node: cst.Call) -> None:
-        if not self._feeds_linear(node) or enclosing_forward(self.facts, node) is None:
+        if enclosing_forward(self.facts, node) is None or not self._feeds_linear(node):  # the cheaper test first
             return
         args = positional_args(node)
         if not args:

@@ -51,9 +51,7 @@ class StepWithoutBackward(Rule):
         that nothing here calls."""
         loops = training_loops(self.facts)
         found = []
-        for node in self.facts.nodes():
-            if not isinstance(node, (cst.FunctionDef, cst.Module)):
-                continue
+        for node in self.facts.nodes_of(cst.Module, cst.FunctionDef):  # in source order, by exact class
             if isinstance(node, cst.FunctionDef) and loops.calls_to(node):
                 continue
             owner = None if isinstance(node, cst.Module) else node
