@@ -16,10 +16,6 @@ ANOTHER_DAEMON = 3  # the server's exit code when another daemon holds this inst
 START_WAIT = 60.0  # seconds: the first start compiles bytecode for every module on a slow disk
 
 
-class DaemonError(click.ClickException):
-    pass
-
-
 @click.group("daemon", context_settings={"help_option_names": ["-h", "--help"]})
 def daemon_command() -> None:
     """Keep nnlint loaded in the background: later `nnlint` runs start at once (POSIX only)."""
@@ -31,11 +27,11 @@ def daemon_command() -> None:
 def start(idle_timeout: float) -> None:
     """Start the daemon of this installation (nothing to do if it runs)."""
     if not hasattr(socket, "send_fds"):
-        raise DaemonError("the daemon needs a POSIX system (it passes the terminal to its runs)")
+        raise click.ClickException("the daemon needs a POSIX system (it passes the terminal to its runs)")
     try:
         directory = address.checked_directory(create=True)
     except (address.AddressError, OSError) as error:
-        raise DaemonError(f"cannot use the daemon folder: {error}") from None
+        raise click.ClickException(f"cannot use the daemon folder: {error}") from None
     running = _ask({"kind": "status"})
     if running is not None:
         click.echo(f"nnlint daemon: already running (pid {running['status']['pid']})")
@@ -53,10 +49,10 @@ def start(idle_timeout: float) -> None:
             click.echo(f"nnlint daemon: started (pid {status['status']['pid']}); `nnlint` runs now go through it")
             return
         if process.poll() not in (None, ANOTHER_DAEMON):  # another start won the lock: wait for its daemon
-            raise DaemonError(f"the daemon exited at start ({_last_line(address.log_path())}; log: {directory})")
+            raise click.ClickException(f"the daemon exited at start ({_last_line(address.log_path())}; log: {directory})")
         time.sleep(0.05)
     process.terminate()
-    raise DaemonError(f"the daemon did not answer within {START_WAIT:.0f} s (log: {address.log_path()})")
+    raise click.ClickException(f"the daemon did not answer within {START_WAIT:.0f} s (log: {address.log_path()})")
 
 
 @daemon_command.command("stop")
