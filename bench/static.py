@@ -60,12 +60,12 @@ def run_once(command: list[str], cwd: Path, env: dict | None = None) -> tuple[fl
     return time.perf_counter() - start, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
-def measure(label: str, command: list[str], cwd: Path, repeat: int, before=None) -> Measure:
+def measure(label: str, command: list[str], cwd: Path, repeat: int, before=None, run=run_once) -> Measure:
     runs = []
     for _ in range(repeat):
         if before is not None:
             before()
-        runs.append(run_once(command, cwd))
+        runs.append(run(command, cwd))
     row = Measure(label, statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs),
                   max(r[2] for r in runs))
     print(f"  {label:<44} {row.seconds:7.2f} s wall {row.cpu:7.2f} s CPU {row.peak_mb:6.0f} MB", flush=True)
@@ -184,27 +184,24 @@ def run_all(corpus: Path, workdir: Path, options) -> dict[str, Measure]:
 
 def measure_with_daemon(label: str, command: list[str], cwd: Path, repeat: int, before) -> Measure:
     """The same command with `nnlint daemon start` run first (in a runtime folder of this run's own). The
-    CPU column adds the forks' CPU, which the daemon's counters gain when it reaps them, to the caller's."""
+    CPU column adds the forks' CPU, which the daemon's counters gain when it reaps them, to the caller's;
+    peak memory is the caller's."""
     env = {**os.environ, "XDG_RUNTIME_DIR": str(cwd / "runtime")}
     env.pop("NNLINT_NO_DAEMON", None)
     daemon = [sys.executable, "-m", "nnlint", "daemon"]
     subprocess.run([*daemon, "start"], cwd=cwd, env=env, check=True, capture_output=True)
     pid = int(subprocess.run([*daemon, "status"], cwd=cwd, env=env, capture_output=True, text=True)
               .stdout.split("pid ")[1].split(",")[0])
+
+    def through_daemon(command: list[str], cwd: Path) -> tuple[float, float, float]:
+        forks_before = children_cpu(pid)
+        wall, cpu, peak = run_once(command, cwd, env)
+        return wall, cpu + children_cpu(pid) - forks_before, peak
+
     try:
-        runs = []
-        for _ in range(repeat):
-            before()
-            forks_before = children_cpu(pid)
-            wall, cpu, peak = run_once(command, cwd, env)
-            runs.append((wall, cpu + children_cpu(pid) - forks_before, peak))
+        return measure(label, command, cwd, repeat, before=before, run=through_daemon)
     finally:
         subprocess.run([*daemon, "stop"], cwd=cwd, env=env, capture_output=True)
-    row = Measure(label, statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs),
-                  max(r[2] for r in runs))
-    print(f"  {label:<44} {row.seconds:7.2f} s wall {row.cpu:7.2f} s CPU {row.peak_mb:6.0f} MB (caller)",
-          flush=True)
-    return row
 
 
 def children_cpu(pid: int) -> float:

@@ -23,6 +23,14 @@ def _line_breaks(module: cst.Module, node: cst.CSTNode) -> int:
     return len(_LINE_BREAK.findall(module.code_for_node(node)))
 
 
+def _statements_with_lines_before(module: cst.Module) -> Iterator[tuple[cst.CSTNode, int]]:
+    """Each top-level statement, with the number of the module's lines before it."""
+    lines = sum(_line_breaks(module, line) for line in module.header)
+    for statement in module.body:
+        yield statement, lines
+        lines += _line_breaks(module, statement)
+
+
 class _StatementAlone:
     """The ranges of the nodes of one top-level statement, and how many lines of the module come before it."""
 
@@ -66,15 +74,13 @@ class _Ranges(Mapping):
 def node_ranges(module: cst.Module, statements: Iterable[cst.CSTNode]) -> Mapping[cst.CSTNode, CodeRange]:
     """PositionProvider's ranges for every node inside `statements` (top-level statements of `module`)."""
     wanted = {id(statement) for statement in statements}
-    lines = sum(_line_breaks(module, line) for line in module.header)
     measured: list[_StatementAlone] = []
-    for statement in module.body:
+    for statement, lines_before in _statements_with_lines_before(module):
         if not wanted:
-            break
+            break  # the code after the last statement asked about is never generated
         if id(statement) in wanted:
             wanted.discard(id(statement))
-            measured.append(_StatementAlone(module, statement, lines))
-        lines += _line_breaks(module, statement)
+            measured.append(_StatementAlone(module, statement, lines_before))
     return _Ranges(measured)
 
 
@@ -98,11 +104,8 @@ class StatementRanges:
 
     def _statement_lines(self) -> dict[int, int]:
         if self._lines_before is None:
-            lines = sum(_line_breaks(self.module, line) for line in self.module.header)
-            self._lines_before = {}
-            for statement in self.module.body:
-                self._lines_before[id(statement)] = lines
-                lines += _line_breaks(self.module, statement)
+            self._lines_before = {id(statement): lines
+                                  for statement, lines in _statements_with_lines_before(self.module)}
         return self._lines_before
 
 
