@@ -49,14 +49,10 @@ class Cache:
         if isinstance(loaded, dict):  # anything else (another version's layout, a stray file) is not trusted
             self.entries = loaded
 
-    def get(self, path: Path, data_hash: str | None = None) -> list[Diagnostic] | None:
-        """Cached diagnostics if the file is unchanged: same size and mtime, or same content hash."""
-        found = self.lookup(path, data_hash)
-        return found[0] if found is not None else None
-
     def lookup(self, path: Path, data_hash: str | None = None) -> tuple[list[Diagnostic], dict[str, str] | None] | None:
-        """`get`'s diagnostics, and the project summaries (path -> digest) they were computed from: None when
-        the entry's are damaged (its findings are then not trusted either)."""
+        """Cached diagnostics if the file is unchanged (same size and mtime, or same content hash), and the
+        project summaries (path -> digest) they were computed from: None when the entry's are damaged (its
+        findings are then not trusted either)."""
         entry = self.entries.get(_key(path, self.working_directory))  # as `put` keyed it (symlinks kept)
         if entry is None:
             return None

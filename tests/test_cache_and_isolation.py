@@ -111,7 +111,7 @@ def test_a_cache_write_cut_short_keeps_the_old_cache_and_leaves_no_temporary_fil
     cache.save()  # no error: the next run simply relints
     assert cache.path.read_bytes() == before
     assert sorted(p.name for p in cache.path.parent.iterdir()) == [".gitignore", cache.path.name]
-    assert Cache(tmp_path, "settings").get(path) == [found]
+    assert Cache(tmp_path, "settings").lookup(path)[0] == [found]
 
 
 MARKER_WRITER = """
